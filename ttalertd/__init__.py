@@ -1,0 +1,1 @@
+"""ttalertd: text the owner when the machine needs attention."""

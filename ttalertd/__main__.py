@@ -1,0 +1,3 @@
+from ttalertd.cli import main
+
+raise SystemExit(main())

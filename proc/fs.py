@@ -1,0 +1,232 @@
+"""ProcFS: one reading interface over a mount point, the live "/" or a recorded sample directory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pwd
+import time
+from dataclasses import dataclass
+
+from proc._io import _or_skip, _read_or_skip, read_file
+from proc.errors import ParseError
+from proc.loadavg import LoadAvg, parse_loadavg
+from proc.logind import read_logind_sessions
+from proc.meminfo import Meminfo, parse_meminfo
+from proc.mounts import DiskUsage, parse_mounts, real_mounts
+from proc.passwd import parse_passwd
+from proc.pid_stat import PidStat, parse_pid_stat
+from proc.system_stat import SystemStat, parse_system_stat
+from proc.uptime import Uptime, parse_uptime
+from proc.utmp import Session, parse_utmp
+
+log = logging.getLogger("proc.fs")
+
+
+@dataclass(slots=True, frozen=True)
+class Snapshot:
+    """One reading of the system: what two readings need to rank processes by CPU."""
+
+    uptime: float | None
+    load: LoadAvg | None
+    stats: dict[int, PidStat]
+    btime: int | None
+    wall_time: float  # btime + uptime when both are known, else the clock at reading
+    fs: ProcFS
+
+
+class ProcFS:
+    """Kernel files under `root` (default the live "/"); a recorded sample is read the same way."""
+
+    def __init__(self, root: str = "/", utmp_path: str | None = None) -> None:
+        self.root = root
+        self.utmp_path = utmp_path
+        self.is_live = os.path.realpath(root) == "/"
+        self._proc = os.path.join(root, "proc")
+        self._names: dict[int, str] | None = None  # uid -> name of a recorded root's etc/passwd
+        self._live_names: dict[int, str] = {}
+        self._session_source: str | None = None
+
+    def __repr__(self) -> str:
+        return f"ProcFS(root={self.root!r}, utmp_path={self.utmp_path!r})"
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.root, *parts)
+
+    # system-wide files
+
+    def loadavg(self) -> LoadAvg:
+        return parse_loadavg(read_file(f"{self._proc}/loadavg"))
+
+    def uptime(self) -> Uptime:
+        return parse_uptime(read_file(f"{self._proc}/uptime"))
+
+    def system_stat(self) -> SystemStat:
+        data = _read_or_skip(f"{self._proc}/stat")
+        return SystemStat(None, None) if data is None else parse_system_stat(data)
+
+    def meminfo(self) -> Meminfo | None:
+        data = _read_or_skip(f"{self._proc}/meminfo")
+        return None if data is None else parse_meminfo(data)
+
+    def boot_id(self) -> str | None:
+        data = _read_or_skip(f"{self._proc}/sys/kernel/random/boot_id")
+        return None if data is None else data.decode("ascii", "replace").strip() or None
+
+    # processes
+
+    def pid_stats(self) -> dict[int, PidStat]:
+        """Every process's stat; one that exits or is hidden is skipped, a bad one is logged."""
+        proc = self._proc
+        stats: dict[int, PidStat] = {}
+        for name in os.listdir(proc):
+            if not name.isdigit():
+                continue
+            data = _read_or_skip(f"{proc}/{name}/stat")
+            if data is None:
+                continue
+            try:
+                stat = parse_pid_stat(data)
+            except ParseError as exc:
+                log.warning("%s/%s/stat skipped: %s", proc, name, exc)
+                continue
+            stats[stat.pid] = stat
+        return stats
+
+    def snapshot(self) -> Snapshot:
+        """Read everything a tick needs; a bad loadavg or uptime becomes None with a warning."""
+        stats = self.pid_stats()
+        uptime = self._or_none(self.uptime, "uptime")  # read after the stats: new pids predate it
+        load = self._or_none(self.loadavg, "loadavg")
+        system = self._or_none(self.system_stat, "stat")
+        btime = system.btime if system is not None else None
+        seconds = uptime.seconds if uptime is not None else None
+        if btime is not None and seconds is not None:
+            wall_time = btime + seconds
+        else:
+            wall_time = time.time()
+        return Snapshot(seconds, load, stats, btime, wall_time, self)
+
+    def _or_none(self, read, what: str):
+        try:
+            return read()
+        except (OSError, ParseError) as exc:
+            log.warning("%s/%s unreadable, left out: %s", self._proc, what, exc)
+            return None
+
+    def uid(self, pid: int) -> int | None:
+        """The effective uid: the 2nd field of the Uid: line of proc/<pid>/status."""
+        data = _read_or_skip(f"{self._proc}/{pid}/status")
+        if data is None:
+            return None
+        fields: list[bytes] = []
+        for line in data.splitlines():
+            if line.startswith(b"Uid:"):
+                fields = line[4:].split()
+                break
+        if len(fields) < 2 or not fields[1].isdigit() or len(fields[1]) > 10:
+            log.warning("%s/%d/status: no usable Uid: line", self._proc, pid)
+            return None
+        return int(fields[1])
+
+    def user_name(self, uid: int) -> str:
+        """The user name of uid (the uid itself where none is known)."""
+        if self.is_live:
+            name = self._live_names.get(uid)
+            if name is None:
+                try:
+                    name = pwd.getpwuid(uid).pw_name
+                except KeyError:
+                    name = str(uid)
+                self._live_names[uid] = name
+            return name
+        if self._names is None:
+            data = _read_or_skip(self.path("etc", "passwd"))
+            self._names = parse_passwd(data) if data is not None else {}
+        return self._names.get(uid, str(uid))
+
+    def cmdline(self, pid: int, comm: str | None = None) -> str:
+        """argv joined by spaces; a kernel thread (no argv) shows as [comm], as ps does."""
+        data = _read_or_skip(f"{self._proc}/{pid}/cmdline")
+        if data:
+            return data.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace")
+        if comm is None:
+            stat = _read_or_skip(f"{self._proc}/{pid}/stat")
+            try:
+                comm = parse_pid_stat(stat).comm if stat else ""
+            except ParseError:
+                comm = ""
+        return f"[{comm}]" if comm else ""
+
+    # logins and disks
+
+    def sessions(self) -> list[Session]:
+        """Logins from utmp, else from logind's session files, else none."""
+        utmp_path = self.utmp_path or self.path("var", "run", "utmp")
+        data = _read_or_skip(utmp_path)
+        if data is not None:
+            self._note_source(f"utmp {utmp_path}")
+            sessions = parse_utmp(data)
+            if self.is_live and self.utmp_path is None:
+                sessions = [s for s in sessions if _pid_exists(s.pid)]  # as `who` does
+            return sessions
+        if self.utmp_path is not None:
+            log.warning("utmp file %s not readable: no sessions", self.utmp_path)
+            return []
+        sessions_dir = self.path("run", "systemd", "sessions")
+        if os.path.isdir(sessions_dir):
+            self._note_source(f"logind {sessions_dir}")
+            return read_logind_sessions(sessions_dir)
+        self._note_source("none (no utmp, no logind)")
+        return []
+
+    def _note_source(self, source: str) -> None:
+        if source != self._session_source:
+            log.info("logins read from %s", source)
+            self._session_source = source
+
+    def disks(self) -> list[DiskUsage]:
+        """Usage of the real filesystems: os.statvfs live, statvfs.json in a recorded root."""
+        data = _read_or_skip(f"{self._proc}/self/mounts")
+        if data is None:
+            return []
+        recorded = None if self.is_live else self._recorded_statvfs()
+        usages = []
+        for mount in real_mounts(parse_mounts(data)):
+            if recorded is None:
+                st = _or_skip(os.statvfs, mount.mountpoint)
+                numbers = None if st is None else (st.f_frsize, st.f_blocks, st.f_bavail)
+            else:
+                numbers = recorded.get(mount.mountpoint)
+            if numbers is None or numbers[1] <= 0:
+                continue
+            usages.append(DiskUsage(mount.mountpoint, mount.device, mount.fstype, *numbers))
+        return usages
+
+    def _recorded_statvfs(self) -> dict[str, tuple[int, int, int]]:
+        data = _read_or_skip(self.path("statvfs.json"))
+        if data is None:
+            return {}
+        result = {}
+        try:
+            for mountpoint, values in json.loads(data).items():
+                numbers = tuple(int(values[key]) for key in ("bsize", "blocks", "bavail"))
+                result[mountpoint] = numbers
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("%s: malformed, disks left out: %s", self.path("statvfs.json"), exc)
+            return {}
+        return result
+
+
+def _pid_exists(pid: int) -> bool:
+    """As `who` checks: kill(pid, 0) fails with ESRCH only when the pid is gone."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,71 @@
+"""/proc/self/mounts: which filesystems are real (device-backed), and their usage records."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+log = logging.getLogger("proc.mounts")
+
+# filesystems that store data on a device; everything else (proc, tmpfs, overlay...) is skipped
+DEVICE_FSTYPES = frozenset({
+    "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "msdos", "exfat", "ntfs", "ntfs3", "fuseblk",
+    "f2fs", "jfs", "reiserfs", "zfs", "hfs", "hfsplus", "nilfs2", "bcachefs", "ufs", "udf",
+})  # fmt: skip
+
+_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
+@dataclass(slots=True, frozen=True)
+class Mount:
+    device: str
+    mountpoint: str
+    fstype: str
+
+
+@dataclass(slots=True, frozen=True)
+class DiskUsage:
+    mountpoint: str
+    device: str
+    fstype: str
+    bsize: int  # fragment size, the unit of blocks and bavail
+    blocks: int
+    bavail: int  # blocks available to unprivileged users
+
+    @property
+    def free_percent(self) -> float:
+        return 100.0 * self.bavail / self.blocks if self.blocks else 100.0
+
+
+def _unescape(field: bytes) -> str:
+    """The kernel writes space, tab, newline and backslash as \\040, \\011, \\012, \\134."""
+    text = field.decode("utf-8", "replace")
+    return _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), text)
+
+
+def parse_mounts(data: bytes) -> list[Mount]:
+    """Parse 'device mountpoint fstype options 0 0' lines; a short line is skipped with a warning."""
+    mounts = []
+    for number, line in enumerate(data.splitlines(), 1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) < 3:
+            log.warning("mounts line %d: too few fields, skipped: %r", number, line[:80])
+            continue
+        mounts.append(Mount(_unescape(fields[0]), _unescape(fields[1]), _unescape(fields[2])))
+    return mounts
+
+
+def real_mounts(mounts: list[Mount]) -> list[Mount]:
+    """Device-backed mounts, one per device (the shortest mountpoint: bind mounts are duplicates)."""
+    by_device: dict[str, Mount] = {}
+    for mount in mounts:
+        if mount.fstype not in DEVICE_FSTYPES:
+            continue
+        kept = by_device.get(mount.device)
+        if kept is None or len(mount.mountpoint) < len(kept.mountpoint):
+            by_device[mount.device] = mount
+    kept_ids = {id(m) for m in by_device.values()}
+    return [m for m in mounts if id(m) in kept_ids]

@@ -1,0 +1,65 @@
+"""CPU percent between two snapshots, and the top N processes, as top shows them by default."""
+
+from __future__ import annotations
+
+import heapq
+import os
+from dataclasses import dataclass
+
+from proc.fs import Snapshot
+from proc.pid_stat import PidStat
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(slots=True, frozen=True)
+class ProcessRow:
+    pid: int
+    user: str
+    name: str
+    cmdline: str
+    cpu: float | None  # percent of one CPU, one decimal; None where the elapsed time is unknown
+
+
+def cpu_percent(
+    before: PidStat | None,
+    after: PidStat,
+    a_uptime: float | None,
+    b_uptime: float | None,
+    clk_tck: int = CLK_TCK,
+) -> float | None:
+    """100 * delta(utime + stime) / (CLK_TCK * elapsed), unrounded.
+
+    A process absent from the first sample, or whose starttime changed (a reused pid), is new:
+    all its ticks count, over its own life in the window (b_uptime - starttime / CLK_TCK).
+    """
+    ticks = after.utime + after.stime
+    if before is not None and before.starttime == after.starttime:
+        ticks = max(0, ticks - before.utime - before.stime)
+        elapsed = None if a_uptime is None or b_uptime is None else b_uptime - a_uptime
+    else:
+        elapsed = None if b_uptime is None else b_uptime - after.starttime / clk_tck
+    if ticks == 0:
+        return 0.0
+    if elapsed is None or elapsed <= 0:
+        return None
+    return 100.0 * ticks / (clk_tck * elapsed)
+
+
+def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
+    """The n processes of `b` that used the most CPU since `a`; ties by pid, lowest first."""
+    earlier = a.stats
+    ranked = []
+    for pid, stat in b.stats.items():
+        cpu = cpu_percent(earlier.get(pid), stat, a.uptime, b.uptime)
+        ranked.append((round(cpu, 1) if cpu is not None else None, pid))
+    # partial sort: unknown cpu ranks below every known figure
+    best = heapq.nsmallest(n, ranked, key=lambda item: (
+        -item[0] if item[0] is not None else 1.0, item[1]))  # fmt: skip
+    rows = []
+    for cpu, pid in best:
+        stat = b.stats[pid]
+        uid = b.fs.uid(pid)  # owner, name and cmdline only for the ranked few
+        user = b.fs.user_name(uid) if uid is not None else "?"
+        rows.append(ProcessRow(pid, user, stat.comm, b.fs.cmdline(pid, stat.comm), cpu))
+    return rows

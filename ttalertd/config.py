@@ -1,0 +1,252 @@
+"""credentials.yml: find it, read it, validate every key, and say in one line what it sets.
+
+Both forms of interface.md section 2 are read, plus the keys of sections 8 and 9. Every
+problem is a ConfigError whose text is one line naming the key; secrets never appear in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from ttalertd.config_defaults import parse_defaults
+from ttalertd.config_notifiers import (
+    ENV_AUTH_TOKEN,
+    parse_alertmanager,
+    parse_twilio,
+    parse_webhook,
+)
+from ttalertd.config_records import (
+    AlertmanagerConfig,
+    Config,
+    ConfigError,
+    QuietHours,
+    TrustedLogin,
+    TwilioConfig,
+    WebhookConfig,
+)
+from ttalertd.config_values import check_mapping, redact_url, type_name
+
+__all__ = [
+    "AlertmanagerConfig",
+    "Config",
+    "ConfigError",
+    "QuietHours",
+    "TrustedLogin",
+    "TwilioConfig",
+    "WebhookConfig",
+    "describe",
+    "find_config_path",
+    "load_config",
+]
+
+log = logging.getLogger("ttalertd.config")
+
+ENV_CONFIG = "TTALERTD_CONFIG"
+SEARCH_PATHS = ("credentials.yml", "/etc/ttalertd/credentials.yml")
+TOP_LEVEL_KEYS = ("twilio", "defaults", "alertmanager", "webhook")
+DEFAULT_TWILIO_API = "https://api.twilio.com"
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with a bad scalar (a 13th month, `!!int x`) reported at its line."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"cannot read this {node.tag.rsplit(':', 1)[-1]} value ({error})",
+                node.start_mark,
+            ) from None
+
+
+def find_config_path(cli_path: str | None, env: Mapping[str, str] = os.environ) -> str | None:
+    """--config, else $TTALERTD_CONFIG, else ./credentials.yml, else /etc/ttalertd/..., else None.
+
+    A file named by --config or TTALERTD_CONFIG must exist; the search paths may not.
+    """
+    named = cli_path if cli_path is not None else (env.get(ENV_CONFIG) or None)
+    if named is not None:
+        if not os.path.exists(named):
+            raise ConfigError(f"config: {named} does not exist")
+        return named
+    for candidate in SEARCH_PATHS:
+        if os.path.isfile(candidate):
+            # absolute, so a reload finds the same file whatever the working directory
+            return os.path.abspath(candidate)
+    return None
+
+
+def load_config(path: str | None, env: Mapping[str, str] = os.environ) -> Config:
+    """The validated config of `path`; None gives the built-in defaults (console notifier).
+
+    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_API_URL in `env` override the file.
+    Without a twilio section they cannot say where to send, so the console stays (with a
+    warning). Warns when the file is readable by group or others and holds a secret.
+    """
+    if path is None:
+        return Config(twilio=parse_twilio(None, env))
+    document = _read_yaml(path)
+    try:
+        config = _build(path, document, env)
+    except ConfigError as error:
+        # a value echoed in a message could be a misplaced secret: never print one
+        message = str(error)
+        for secret in _secrets(document, env):
+            message = message.replace(secret, "***")
+        raise ConfigError(message) from None
+    if _secrets(document, {}):
+        _warn_if_readable(path)
+    return config
+
+
+def _build(path: str, document: Any, env: Mapping[str, str]) -> Config:
+    if document is None:  # an empty file, or only comments
+        return Config(path=path, twilio=parse_twilio(None, env))
+    if not isinstance(document, Mapping):
+        raise ConfigError(
+            f"{path}: must be a mapping with twilio and defaults sections, not {type_name(document)}"
+        )
+    sections = check_mapping("", document, TOP_LEVEL_KEYS)
+    return Config(
+        path=path,
+        twilio=parse_twilio(sections.get("twilio"), env),
+        alertmanager=parse_alertmanager(sections.get("alertmanager")),
+        webhook=parse_webhook(sections.get("webhook")),
+        **parse_defaults(sections.get("defaults")),
+    )
+
+
+def _read_yaml(path: str) -> Any:
+    try:
+        with open(path, "rb") as file:
+            raw = file.read()
+    except IsADirectoryError:
+        raise ConfigError(f"config: {path} is a directory, not a file") from None
+    except FileNotFoundError:
+        raise ConfigError(f"config: {path} does not exist") from None
+    except OSError as error:
+        raise ConfigError(f"config: cannot read {path}: {error.strerror}") from None
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path} line {line}: not UTF-8 text") from None
+    try:
+        return yaml.load(source, Loader=_Loader)  # _Loader derives from the safe loader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = error.problem or error.context or "not valid YAML"
+        raise ConfigError(f"{path}{line}: {_one_line(problem)}") from None
+    except yaml.reader.ReaderError as error:
+        line = source.count("\n", 0, error.position) + 1
+        char = error.character
+        shown = f" (character #x{char:04x})" if isinstance(char, int) else ""
+        raise ConfigError(f"{path} line {line}: {_one_line(error.reason)}{shown}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {_one_line(str(error))}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: YAML nested too deeply") from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _secrets(document: Any, env: Mapping[str, str]) -> list[str]:
+    """The secret strings of a parsed document and the environment, longest first."""
+    found: list[Any] = [env.get(ENV_AUTH_TOKEN)]
+    if isinstance(document, Mapping):
+        twilio = document.get("twilio")
+        if isinstance(twilio, list | tuple) and len(twilio) > 1:
+            found.append(twilio[1])
+        elif isinstance(twilio, Mapping):
+            found.append(twilio.get("auth_token"))
+        alertmanager = document.get("alertmanager")
+        if isinstance(alertmanager, Mapping):
+            found.append(alertmanager.get("bearer_token"))
+        webhook = document.get("webhook")
+        if isinstance(webhook, Mapping) and isinstance(webhook.get("headers"), Mapping):
+            found.extend(webhook["headers"].values())
+    # a one-character "secret" would blank out the message; real tokens are longer
+    secrets = {s for s in found if isinstance(s, str) and len(s.strip()) >= 4}
+    return sorted(secrets, key=len, reverse=True)
+
+
+def _warn_if_readable(path: str) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        log.warning(
+            "%s is readable by group or others (mode %04o) and holds a secret: chmod 600 %s",
+            path,
+            stat.S_IMODE(mode),
+            path,
+        )
+
+
+def describe(config: Config) -> str:
+    """The one-line check-config summary: where alerts go and the main thresholds."""
+    if config.path is None:
+        head = "ok: no config file found: the built-in defaults and the console notifier apply"
+    else:
+        head = f"ok: {config.path}: {_destinations(config)}"
+    numbers = (
+        f"LOAD_AVG_MAX {config.load_avg_max}, CPU_LIMIT {config.cpu_limit}, "
+        f"ALERT_INTERVAL {config.alert_interval}s, RESET_INTERVAL {config.reset_interval:g} "
+        f"ticks, TOP_N {config.top_n}, MAX_SMS_PER_HOUR {config.max_sms_per_hour}"
+    )
+    extras = _non_default_quality_keys(config)
+    return f"{head}; {numbers}" + (f"; {extras}" if extras else "")
+
+
+def _destinations(config: Config) -> str:
+    parts = []
+    if config.twilio is not None:
+        count = len(config.twilio.to)
+        sms = f"SMS to {count} number{'s' if count != 1 else ''}"
+        parts.append(f"{sms} via {redact_url(config.twilio.api_url or DEFAULT_TWILIO_API)}")
+    if config.alertmanager is not None:
+        count = len(config.alertmanager.urls)
+        parts.append(f"Alertmanager at {count} URL{'s' if count != 1 else ''}")
+    if config.webhook is not None:
+        parts.append(f"webhook to {redact_url(config.webhook.url)}")
+    return ", ".join(parts) if parts else "console notifier (no twilio, alertmanager or webhook)"
+
+
+def _non_default_quality_keys(config: Config) -> str:
+    """The section 8 keys that differ from their defaults, so the summary shows what was set."""
+    default = Config()
+    shown = []
+    simple = (
+        ("FOR_TICKS", "for_ticks"),
+        ("RECOVER_RATIO", "recover_ratio"),
+        ("NOTIFY_RECOVERY", "notify_recovery"),
+        ("MEM_AVAILABLE_MIN", "mem_available_min"),
+        ("SWAP_USED_MAX", "swap_used_max"),
+        ("DISK_FREE_MIN", "disk_free_min"),
+    )
+    for key, name in simple:
+        value = getattr(config, name)
+        if value != getattr(default, name):
+            shown.append(f"{key} {'off' if value is None else value}")
+    if config.exclude_processes:
+        shown.append(f"EXCLUDE_PROCESSES {len(config.exclude_processes)}")
+    if config.trusted_logins:
+        shown.append(f"TRUSTED_LOGINS {len(config.trusted_logins)}")
+    if config.quiet_hours is not None:
+        shown.append(f"QUIET_HOURS {config.quiet_hours}")
+    return ", ".join(shown)

@@ -1,0 +1,421 @@
+"""credentials.yml: the two twilio forms, env overrides, YAML errors, secrets, file lookup."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ttalertd.config import Config, ConfigError, describe, find_config_path, load_config
+
+TOKEN = "f00dfeedcafe0123456789abcdef0123"  # the auth token: must never be printed
+
+ORIGINAL = f"""\
+twilio:
+    - "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    - "{TOKEN}"
+    - "+15551234567"      # 3rd: your mobile number (To)
+    - "+18885551234"      # 4th: your Twilio number (From)
+defaults:
+    LOAD_AVG_MAX: 1.2
+    CPU_LIMIT: 20.0
+    ALERT_INTERVAL: 60.0
+    RESET_INTERVAL: 60.0
+"""
+
+MAPPING = f"""\
+twilio:
+  account_sid: "AC123"
+  auth_token: "{TOKEN}"
+  to: ["+15551234567", "+15557654321"]
+  from: "+18885551234"
+  api_url: "https://api.twilio.com/"
+defaults:
+  LOAD_AVG_MAX: 3
+  CPU_LIMIT: 150
+  ALERT_INTERVAL: 30
+  RESET_INTERVAL: 10
+  TOP_N: 5
+  MAX_SMS_PER_HOUR: 4
+"""
+
+
+def write(directory: Path, text: str | bytes, mode: int = 0o600) -> str:
+    path = directory / "credentials.yml"
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    path.chmod(mode)
+    return str(path)
+
+
+def load(directory: Path, text: str, env: dict[str, str] | None = None) -> Config:
+    return load_config(write(directory, text), env={} if env is None else env)
+
+
+def error(directory: Path, text: str, env: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(directory, text, env)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert TOKEN not in message
+    return message
+
+
+# --- the original list form and the mapping form -------------------------------------------
+
+
+def test_original_list_form_reads_to_and_from_in_readme_order(tmp_path: Path) -> None:
+    config = load(tmp_path, ORIGINAL)
+    assert config.twilio is not None
+    assert config.twilio.account_sid == "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    assert config.twilio.auth_token == TOKEN
+    assert config.twilio.to == ("+15551234567",)
+    assert config.twilio.from_ == "+18885551234"
+    assert config.twilio.messaging_service_sid is None and config.twilio.api_url is None
+    assert (config.load_avg_max, config.cpu_limit) == (1.2, 20.0)
+    assert (config.alert_interval, config.reset_interval) == (60.0, 60.0)
+    assert (config.top_n, config.max_sms_per_hour) == (8, 10)
+    assert config.alertmanager is None and config.webhook is None
+
+
+def test_original_readme_placeholders_are_accepted(tmp_path: Path) -> None:
+    text = ORIGINAL.replace("ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "your Twilio account SID")
+    assert load(tmp_path, text).twilio.account_sid == "your Twilio account SID"
+
+
+def test_mapping_form_with_a_list_of_numbers(tmp_path: Path) -> None:
+    config = load(tmp_path, MAPPING)
+    assert config.twilio is not None
+    assert config.twilio.to == ("+15551234567", "+15557654321")
+    assert config.twilio.from_ == "+18885551234"
+    assert config.twilio.api_url == "https://api.twilio.com"  # trailing slash dropped
+    assert (config.load_avg_max, config.cpu_limit, config.alert_interval) == (3.0, 150.0, 30.0)
+    assert isinstance(config.load_avg_max, float)
+    assert (config.reset_interval, config.top_n, config.max_sms_per_hour) == (10.0, 5, 4)
+
+
+def test_mapping_form_with_one_number_and_a_messaging_service(tmp_path: Path) -> None:
+    text = f"""\
+twilio:
+  account_sid: "AC1"
+  auth_token: "{TOKEN}"
+  to: "+447700900123"
+  messaging_service_sid: "MG42"
+"""
+    twilio = load(tmp_path, text).twilio
+    assert twilio is not None
+    assert twilio.to == ("+447700900123",)
+    assert (twilio.from_, twilio.messaging_service_sid) == (None, "MG42")
+
+
+def test_no_twilio_section_leaves_every_notifier_off(tmp_path: Path) -> None:
+    config = load(tmp_path, "defaults:\n  LOAD_AVG_MAX: 2.5\n")
+    assert (config.twilio, config.alertmanager, config.webhook) == (None, None, None)
+    assert config.load_avg_max == 2.5 and config.cpu_limit == 20.0
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n", "twilio:\ndefaults:\n"])
+def test_empty_file_or_empty_sections_give_the_defaults(tmp_path: Path, text: str) -> None:
+    config = load(tmp_path, text)
+    assert config == Config(path=config.path)
+    assert config.path.endswith("credentials.yml")
+
+
+# --- phone numbers and missing keys --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (ORIGINAL.replace('"+15551234567"', "+15551234567"), "twilio entry 3"),
+        (ORIGINAL.replace('"+18885551234"', "+18885551234"), "twilio entry 4"),
+        (MAPPING.replace('"+15557654321"', "+15557654321"), "twilio.to"),
+        (MAPPING.replace('"+18885551234"', "+18885551234"), "twilio.from"),
+    ],
+)
+def test_unquoted_phone_number_is_an_error_that_says_why(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    message = error(tmp_path, text)
+    assert message.startswith(key)
+    assert "YAML read it as a number" in message and "quoted" in message
+    assert "+1555" in message or "+1888" in message
+
+
+@pytest.mark.parametrize("number", ['"+1 555 123 4567"', '"15551234567"', '"+1234567"', '""'])
+def test_phone_number_must_be_e164(tmp_path: Path, number: str) -> None:
+    message = error(tmp_path, MAPPING.replace('"+18885551234"', number))
+    assert message.startswith("twilio.from:") and "E.164" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("twilio:\n  - a\n  - b\n  - '+15551234567'\n", "twilio: must be a list of 4"),
+        (MAPPING.replace(f'  auth_token: "{TOKEN}"\n', ""), "twilio.auth_token: missing"),
+        (MAPPING.replace('  account_sid: "AC123"\n', ""), "twilio.account_sid: missing"),
+        (MAPPING.replace('  from: "+18885551234"\n', ""), "twilio.from: missing"),
+        (MAPPING.replace('  to: ["+15551234567", "+15557654321"]\n', ""), "twilio.to: missing"),
+        (MAPPING.replace('["+15551234567", "+15557654321"]', "[]"), "twilio.to: the list is empty"),
+        (MAPPING.replace('"+15557654321"', '"+15551234567"'), "twilio.to: +15551234567 is listed"),
+        (MAPPING + '  messaging_service_sid: "MG1"\n', None),  # goes under defaults: unknown key
+        (
+            MAPPING.replace("  from:", '  messaging_service_sid: "MG1"\n  from:'),
+            "twilio.from: give",
+        ),
+        (MAPPING.replace("  from:", "  form:"), "twilio.form: unknown key (did you mean from?)"),
+        (MAPPING.replace('"AC123"', "123"), "twilio.account_sid: must be a quoted string"),
+        ("twilio: AC123\n", "twilio: must be a list of 4"),
+    ],
+)
+def test_missing_or_wrong_twilio_keys(tmp_path: Path, text: str, expected: str | None) -> None:
+    message = error(tmp_path, text)
+    if expected is not None:
+        assert message.startswith(expected), message
+    else:
+        assert message.startswith("defaults.messaging_service_sid: unknown key")
+
+
+def test_an_unquoted_numeric_token_is_refused_without_printing_it(tmp_path: Path) -> None:
+    message = error(tmp_path, MAPPING.replace(f'"{TOKEN}"', "12345678901234567890"))
+    assert message.startswith("twilio.auth_token: must be a quoted string")
+    assert "12345678901234567890" not in message
+
+
+# --- environment overrides -----------------------------------------------------------------
+
+ENV = {"TWILIO_ACCOUNT_SID": "ACenv", "TWILIO_AUTH_TOKEN": "envtoken", "TWILIO_API_URL": ""}
+
+
+@pytest.mark.parametrize("text", [ORIGINAL, MAPPING])
+def test_environment_overrides_the_file_in_both_forms(tmp_path: Path, text: str) -> None:
+    env = dict(ENV, TWILIO_API_URL="http://127.0.0.1:8099/")
+    twilio = load(tmp_path, text, env).twilio
+    assert twilio is not None
+    assert (twilio.account_sid, twilio.auth_token) == ("ACenv", "envtoken")
+    assert twilio.api_url == "http://127.0.0.1:8099"
+    assert twilio.to[0] == "+15551234567"
+
+
+def test_empty_environment_variables_do_not_override(tmp_path: Path) -> None:
+    env = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_API_URL": ""}
+    twilio = load(tmp_path, MAPPING, env).twilio
+    assert (twilio.account_sid, twilio.auth_token) == ("AC123", TOKEN)
+
+
+def test_environment_supplies_a_token_missing_from_the_file(tmp_path: Path) -> None:
+    text = MAPPING.replace(f'  auth_token: "{TOKEN}"\n', "")
+    assert load(tmp_path, text, ENV).twilio.auth_token == "envtoken"
+
+
+def test_bad_twilio_api_url_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    message = error(tmp_path, MAPPING, dict(ENV, TWILIO_API_URL="ftp://example"))
+    assert message.startswith("TWILIO_API_URL:")
+
+
+def test_environment_alone_keeps_the_console_and_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="ttalertd.config"):
+        assert load_config(None, env=ENV) == Config()
+        assert load(tmp_path, "defaults: {TOP_N: 3}\n", ENV).twilio is None
+    assert len(caplog.records) == 2
+    assert "no twilio section" in caplog.records[0].getMessage()
+    assert "envtoken" not in caplog.text
+
+
+# --- YAML errors, file problems, secrets ---------------------------------------------------
+
+
+def test_yaml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    text = 'twilio:\n  account_sid: "AC1"\n  auth_token: "x\ndefaults: [\n'
+    message = error(tmp_path, "defaults:\n  LOAD_AVG_MAX: 1\n  CPU_LIMIT: [1, 2\n  TOP_N: 3\n")
+    assert message.startswith(str(tmp_path / "credentials.yml") + " line 4: "), message
+    message = error(tmp_path, "twilio:\n  - a\n    b: c\n")
+    assert " line 3: " in message
+    assert " line " in error(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- 1\n- 2\n", "just a string\n", "42\n"],
+)
+def test_the_document_must_be_a_mapping(tmp_path: Path, text: str) -> None:
+    assert "must be a mapping" in error(tmp_path, text)
+
+
+def test_unknown_top_level_key_is_named(tmp_path: Path) -> None:
+    assert error(tmp_path, "twillio: []\n").startswith("twillio: unknown key (did you mean twilio")
+
+
+def test_bad_scalar_and_bad_bytes_are_config_errors_with_a_line(tmp_path: Path) -> None:
+    assert " line 2: " in error(tmp_path, "defaults:\n  LOAD_AVG_MAX: 2001-13-01\n")
+    with pytest.raises(ConfigError, match=r"line 2: not UTF-8"):
+        load_config(write(tmp_path, b"defaults:\n  \xff\xfe: 1\n"), env={})
+    with pytest.raises(ConfigError, match=r"line 1: "):
+        load_config(write(tmp_path, b"a: \x00\n"), env={})
+
+
+def test_unreadable_paths(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_config(str(tmp_path), env={})
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(str(tmp_path / "nope.yml"), env={})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the token typed in the To slot by mistake, and elsewhere where a value is echoed
+        f'twilio: ["AC1", "{TOKEN}", "{TOKEN}", "+18885551234"]\n',
+        f'twilio: ["AC1", "{TOKEN}", "+15551234567", "+{TOKEN}"]\n',
+        (
+            f'twilio:\n  account_sid: "AC1"\n  auth_token: "{TOKEN}"\n  to: "+1555"\n'
+            f'  from: "+15551234567"\n  api_url: "{TOKEN}"\n'
+        ),
+        (
+            f'twilio: ["AC1", "{TOKEN}", "+15551234567", "+18885551234"]\n'
+            f"defaults:\n  EXCLUDE_PROCESSES: ['{TOKEN}(']\n"
+        ),
+    ],
+)
+def test_the_token_is_never_in_an_error(tmp_path: Path, text: str) -> None:
+    error(tmp_path, text)  # asserts TOKEN is not in the message
+
+
+def test_reprs_hide_every_secret(tmp_path: Path) -> None:
+    text = MAPPING.replace(
+        "defaults:",
+        "webhook:\n  url: http://127.0.0.1:9/\n"
+        "  headers: {Authorization: 'Bearer hdrsecret'}\n"
+        "alertmanager:\n  urls: [http://127.0.0.1:9093]\n"
+        "  bearer_token: bearersecret\ndefaults:",
+    )
+    config = load(tmp_path, text)
+    for shown in (repr(config), str(config), describe(config)):
+        assert TOKEN not in shown and "hdrsecret" not in shown and "bearersecret" not in shown
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o640, True), (0o600, False)])
+def test_permission_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, mode: int, warned: bool
+) -> None:
+    path = write(tmp_path, ORIGINAL, mode)
+    with caplog.at_level(logging.WARNING, logger="ttalertd.config"):
+        load_config(path, env={})
+    assert bool(caplog.records) == warned
+    assert TOKEN not in caplog.text
+    if warned:
+        assert "chmod 600" in caplog.text and path in caplog.text
+
+
+def test_no_permission_warning_when_the_file_holds_no_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write(tmp_path, "defaults: {TOP_N: 3}\n", 0o644)
+    with caplog.at_level(logging.WARNING, logger="ttalertd.config"):
+        load_config(path, env={})
+    assert not caplog.records
+
+
+# --- find_config_path ----------------------------------------------------------------------
+
+
+def test_find_config_path_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cli, env_file, local = (tmp_path / name for name in ("cli.yml", "env.yml", "credentials.yml"))
+    for path in (cli, env_file, local):
+        path.write_text("")
+    env = {"TTALERTD_CONFIG": str(env_file)}
+    assert find_config_path(str(cli), env) == str(cli)
+    assert find_config_path(None, env) == str(env_file)
+    assert find_config_path(None, {"TTALERTD_CONFIG": ""}) == os.path.abspath("credentials.yml")
+    local.unlink()
+    expected = (
+        "/etc/ttalertd/credentials.yml" if os.path.isfile("/etc/ttalertd/credentials.yml") else None
+    )
+    assert find_config_path(None, {}) == expected
+
+
+def test_a_named_config_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.yml")
+    with pytest.raises(ConfigError, match=r"^config: .*missing\.yml does not exist$"):
+        find_config_path(missing, {})
+    with pytest.raises(ConfigError, match="does not exist"):
+        find_config_path(None, {"TTALERTD_CONFIG": missing})
+
+
+# --- describe ------------------------------------------------------------------------------
+
+
+def test_describe(tmp_path: Path) -> None:
+    line = describe(load(tmp_path, MAPPING))
+    assert line.startswith(
+        f"ok: {tmp_path / 'credentials.yml'}: SMS to 2 numbers via "
+        "https://api.twilio.com; LOAD_AVG_MAX 3.0, CPU_LIMIT 150.0"
+    )
+    assert "RESET_INTERVAL 10 ticks, TOP_N 5, MAX_SMS_PER_HOUR 4" in line
+    default = describe(load_config(None, env={}))
+    assert "built-in defaults" in default and "console" in default and "\n" not in default
+    assert "console notifier" in describe(load(tmp_path, "defaults: {FOR_TICKS: 3}\n"))
+    assert "FOR_TICKS 3" in describe(load(tmp_path, "defaults: {FOR_TICKS: 3}\n"))
+
+
+# --- robustness: whatever the file holds, the only exception is ConfigError -----------------
+
+_FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def _only_config_error(path: str) -> None:
+    try:
+        load_config(path, env={})
+    except ConfigError as caught:
+        assert "\n" not in str(caught)
+
+
+@_FUZZ
+@given(st.text())
+def test_random_text_raises_only_config_error(tmp_path: Path, text: str) -> None:
+    _only_config_error(write(tmp_path, text.encode("utf-8", "surrogatepass")))
+
+
+@_FUZZ
+@given(st.binary())
+def test_random_bytes_raise_only_config_error(tmp_path: Path, data: bytes) -> None:
+    _only_config_error(write(tmp_path, data))
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+_KEYS = st.sampled_from(["twilio", "defaults", "alertmanager", "webhook"])
+_DEFAULT_KEYS = st.sampled_from(
+    [
+        "LOAD_AVG_MAX",
+        "TOP_N",
+        "RECOVER_RATIO",
+        "NOTIFY_RECOVERY",
+        "SWAP_USED_MAX",
+        "EXCLUDE_PROCESSES",
+        "TRUSTED_LOGINS",
+        "QUIET_HOURS",
+        "FOR_TICKS",
+    ]
+)
+
+
+@_FUZZ
+@given(st.dictionaries(_KEYS, _VALUES | st.dictionaries(_DEFAULT_KEYS, _VALUES), max_size=4))
+def test_random_structures_raise_only_config_error(tmp_path: Path, document: dict) -> None:
+    _only_config_error(write(tmp_path, yaml.safe_dump(document)))

@@ -1,0 +1,90 @@
+"""The notify step's destinations: SMS (twilio), webhook, console, and Alertmanager."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, TextIO
+
+from ttalertd.alerts import Message
+from ttalertd.notifiers.base import DeliveryError, Notifier
+from ttalertd.notifiers.console import ConsoleNotifier
+from ttalertd.notifiers.twilio_sms import TwilioSMS
+from ttalertd.notifiers.webhook import Webhook
+
+__all__ = [
+    "ConsoleNotifier",
+    "DeliveryError",
+    "Notifier",
+    "TwilioSMS",
+    "Webhook",
+    "build_notifiers",
+    "send_test_message",
+]
+
+log = logging.getLogger(__name__)
+
+TEST_LINE = "ttalertd test message: alerts from this host will reach you here."
+
+
+def build_notifiers(config: Any, *, dry_run: bool, stdout: TextIO) -> list[Notifier]:
+    """Every configured destination; the console alone for --dry-run or an empty config."""
+    if dry_run:
+        return [ConsoleNotifier(stdout)]
+    notifiers: list[Notifier] = []
+    twilio = getattr(config, "twilio", None)
+    if twilio is not None:
+        for number in twilio.to:
+            notifiers.append(
+                TwilioSMS(
+                    twilio.account_sid,
+                    twilio.auth_token,
+                    number,
+                    from_=twilio.from_,
+                    messaging_service_sid=twilio.messaging_service_sid,
+                    api_url=twilio.api_url,
+                )
+            )
+    webhook = getattr(config, "webhook", None)
+    if webhook is not None:
+        notifiers.append(Webhook(webhook.url, tuple(webhook.headers)))
+    alertmanager = getattr(config, "alertmanager", None)
+    if alertmanager is not None:
+        notifiers.extend(_alertmanager_notifiers(alertmanager))
+    if twilio is None and webhook is None and alertmanager is None:
+        notifiers.append(ConsoleNotifier(stdout))
+    return notifiers
+
+
+def _alertmanager_notifiers(alertmanager: Any) -> list[Notifier]:
+    """The place Alertmanager plugs in: ttalertd/notifiers/alertmanager.py provides
+    `build_alertmanager_notifiers(alertmanager_config) -> list[Notifier]` (rate_limited False)."""
+    try:
+        from ttalertd.notifiers.alertmanager import build_alertmanager_notifiers
+    except ModuleNotFoundError as error:
+        if error.name != "ttalertd.notifiers.alertmanager":
+            raise
+        log.warning("alertmanager is configured but this build has no Alertmanager notifier")
+        return []
+    return list(build_alertmanager_notifiers(alertmanager))
+
+
+def send_test_message(config: Any, host: str, stdout: TextIO) -> list[tuple[str, bool, str]]:
+    """`ttalertd test-sms`: one test line through every notifier but Alertmanager.
+
+    Returns (key, delivered, detail) per notifier; bypasses the outbox and the rate limit."""
+    message = Message(host=host, text=f"{host}\n{TEST_LINE}", alerts=(), created=time.time())
+    results: list[tuple[str, bool, str]] = []
+    for notifier in build_notifiers(config, dry_run=False, stdout=stdout):
+        if not notifier.rate_limited:  # Alertmanager: the only notifier outside MAX_SMS_PER_HOUR
+            continue
+        try:
+            notifier.send(message)
+        except DeliveryError as error:
+            kind = "refused" if error.permanent else "failed, would retry"
+            log.error("test message to %s %s: %s", notifier.key, kind, error.detail)
+            results.append((notifier.key, False, error.detail))
+        else:
+            log.info("test message sent to %s", notifier.key)
+            results.append((notifier.key, True, "sent"))
+    return results

@@ -1,0 +1,65 @@
+"""What every notifier is: a stable outbox key, whether MAX_SMS_PER_HOUR holds, and send()."""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+from ttalertd.alerts import Message
+
+
+class DeliveryError(Exception):
+    """A send that did not happen: `permanent` ones are never retried. `detail` never holds a secret."""
+
+    def __init__(self, detail: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.permanent = permanent
+        self.retry_after = retry_after  # seconds the far side asked us to wait, when it said
+
+
+class Notifier(Protocol):
+    """One destination. `key` names it in the outbox ("sms:+15551234567", "webhook:<url>")."""
+
+    key: str
+    rate_limited: bool  # MAX_SMS_PER_HOUR holds for it (everything but Alertmanager)
+
+    def send(self, message: Message) -> None:
+        """Deliver `message` or raise DeliveryError."""
+        ...
+
+
+def is_transient_status(status: int) -> bool:
+    """Decide by HTTP status, never by a vendor error code: 429 and 5xx retry, other 4xx never."""
+    return status == 429 or status >= 500
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    import time
+    from email.utils import parsedate_to_datetime  # rare path: keep start-up lean
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with every secret replaced, so an error detail can never carry a token."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

@@ -48,7 +48,8 @@ def cpu_percent(
 
 def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
     """The n processes of `b` that used the most CPU since `a`; ties by pid, lowest first."""
-    earlier = a.stats
+    rebooted = a.uptime is not None and b.uptime is not None and b.uptime < a.uptime
+    earlier = {} if rebooted else a.stats  # after a reboot every process is new
     ranked = []
     for pid, stat in b.stats.items():
         cpu = cpu_percent(earlier.get(pid), stat, a.uptime, b.uptime)

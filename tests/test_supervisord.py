@@ -103,8 +103,13 @@ def run_under_supervisord(workdir: Path, ttalertd_bin: Path) -> None:
             env=clean_env(), cwd=workdir,
         )
     try:
-        wait_for("ttalertd RUNNING", lambda: "RUNNING" in status_line(conf),
-                 lambda: f"{status_line(conf)!r}\n{logs()}")
+        def running() -> bool:
+            line = status_line(conf)
+            if "FATAL" in line:  # supervisord gave up restarting it: no use waiting
+                pytest.fail(f"{line!r}\n{logs()}")
+            return "RUNNING" in line
+
+        wait_for("ttalertd RUNNING", running, lambda: f"{status_line(conf)!r}\n{logs()}")
         # the daemon saves its state after every tick; with ALERT_INTERVAL 1 one comes soon
         wait_for("a tick's memory.json", lambda: valid_json_file(state), logs)
         state.unlink()  # what is there after the stop was written by the stop itself or a tick

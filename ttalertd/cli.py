@@ -1,0 +1,157 @@
+"""The command line of interface.md section 1."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import socket
+import sys
+import time
+
+import proc
+from ttalertd.config import Config, ConfigError, describe, find_config_path, load_config
+from ttalertd.logsetup import REDACT, config_secrets, setup_logging
+
+log = logging.getLogger("ttalertd")
+
+RUN_OPTIONS = ("config", "state", "dry_run", "root", "replay", "utmp", "window", "top", "log")
+
+
+def _run_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
+    # on a subcommand the defaults are suppressed so options given before it are not overwritten
+    d = {"default": argparse.SUPPRESS} if sub else {}
+    parser.add_argument("--config", metavar="PATH", help="config file (credentials.yml)", **d)
+    parser.add_argument("--state", metavar="PATH", help="state file (memory.json)", **d)
+    parser.add_argument("--dry-run", action="store_true", help="print messages, send nothing", **d)
+    parser.add_argument("--root", metavar="DIR", help="read a recorded root instead of /", **d)
+    parser.add_argument("--replay", metavar="SCENARIO", help="replay a recorded scenario", **d)
+    parser.add_argument("--utmp", metavar="PATH", help="read logins from this utmp file", **d)
+    parser.add_argument("--window", type=float, metavar="SECONDS",
+                        help="seconds between the two live samples (--once, snapshot)", **d)
+    parser.add_argument("-n", "--top", type=int, metavar="N", help="processes ranked", **d)
+    parser.add_argument("--log", metavar="FILE", help="also append the log to FILE", **d)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ttalertd", description="Text the owner when this "
+                                     "machine needs attention: load, CPU hogs, logins.")
+    _run_options(parser, sub=False)
+    parser.add_argument("--once", action="store_true", help="run one tick and exit")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    snap = subs.add_parser("snapshot", help="print what a tick would see; send nothing")
+    _run_options(snap, sub=True)
+    snap.add_argument("--json", action="store_true", help="print JSON")
+    rec = subs.add_parser("record", help="record the live system as a fixture scenario")
+    rec.add_argument("dir", metavar="DIR")
+    rec.add_argument("--samples", type=int, default=2, metavar="N")
+    rec.add_argument("--interval", type=float, default=2.0, metavar="S")
+    for name, text in (("check-config", "validate the config"),
+                       ("test-sms", "send one test message through the configured notifier")):
+        sub = subs.add_parser(name, help=text)
+        sub.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.top is not None and args.top < 1:
+        parser.error("-n/--top must be at least 1")
+    if args.window is not None and args.window < 0:
+        parser.error("--window must not be negative")
+    if args.root and args.replay:
+        parser.error("--root and --replay exclude each other")
+    setup_logging(args.log)
+    if args.command == "record":
+        return _record(args)
+    try:
+        config = _load(args)
+    except ConfigError as exc:
+        print(f"ttalertd: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        print(describe(config))
+        return 0
+    if args.command == "test-sms":
+        return _test_sms(config)
+    if args.top is not None:
+        config = dataclasses.replace(config, top_n=args.top)
+    if args.command == "snapshot":
+        return _snapshot(args, config)
+    return _run(args, config)
+
+
+def _load(args: argparse.Namespace) -> Config:
+    config = load_config(find_config_path(args.config))
+    REDACT.update(config_secrets(config))
+    return config
+
+
+def _source(args: argparse.Namespace):
+    from ttalertd.readings import Source
+
+    return Source(root=args.root or "/", replay=args.replay, utmp=args.utmp)
+
+
+def _two_samples(args: argparse.Namespace, source) -> tuple[proc.Snapshot, proc.Snapshot]:
+    first = source.snapshot()
+    if not source.is_replay and not args.root:
+        time.sleep(2.0 if args.window is None else args.window)
+    return first, source.snapshot()
+
+
+def _snapshot(args: argparse.Namespace, config: Config) -> int:
+    from ttalertd.readings import Exhausted, read
+    from ttalertd.snapshot import render_json, render_table
+
+    source = _source(args)
+    try:
+        first, second = _two_samples(args, source)
+    except Exhausted:
+        print(f"ttalertd: {args.replay} needs samples 0 and 1", file=sys.stderr)
+        return 2
+    reading = read(first, second, config.top_n)
+    print(render_json(reading) if args.json else render_table(reading))
+    return 0
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    from ttalertd.readings import Exhausted
+    from ttalertd.runner import Runner
+
+    state_path = args.state or os.environ.get("TTALERTD_STATE") or "memory.json"
+    source = _source(args)
+    runner = Runner(config, source, state_path, dry_run=args.dry_run, stdout=sys.stdout)
+    if not args.once:
+        from ttalertd.daemon import run_daemon
+
+        return run_daemon(runner, lambda: _load(args))
+    try:
+        runner.start()
+        if not source.is_replay and not args.root:
+            time.sleep(2.0 if args.window is None else args.window)
+        runner.tick()
+    except Exhausted:
+        print(f"ttalertd: {args.replay} needs samples 0 and 1", file=sys.stderr)
+        return 2
+    return 1 if runner.undelivered else 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    if args.samples < 1 or args.interval < 0:
+        print("ttalertd: record needs --samples >= 1 and --interval >= 0", file=sys.stderr)
+        return 2
+    proc.record(args.dir, samples=args.samples, interval=args.interval)
+    print(f"recorded {args.samples} samples into {args.dir}")
+    return 0
+
+
+def _test_sms(config: Config) -> int:
+    from ttalertd.notifiers import send_test_message
+
+    results = send_test_message(config, socket.gethostname(), sys.stdout)
+    for key, ok, detail in results:
+        print(f"{key}: {'sent' if ok else 'FAILED'}{': ' + detail if detail else ''}")
+    return 0 if results and all(ok for _, ok, _ in results) else 1

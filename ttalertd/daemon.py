@@ -1,0 +1,99 @@
+"""The daemon loop: ticks on a fixed monotonic cadence, SIGTERM/SIGINT stop, SIGHUP reloads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import signal
+import time
+from collections.abc import Callable
+
+from ttalertd.config import Config, ConfigError
+from ttalertd.logsetup import REDACT, config_secrets
+from ttalertd.readings import Exhausted
+from ttalertd.runner import Runner
+
+log = logging.getLogger("ttalertd.daemon")
+
+
+class Signals:
+    """Signal flags plus a self-pipe, so a sleeping daemon wakes at once."""
+
+    def __init__(self) -> None:
+        self.stop = False
+        self.reload = False
+        self._read_fd, write_fd = os.pipe()
+        os.set_blocking(self._read_fd, False)
+        os.set_blocking(write_fd, False)
+        signal.set_wakeup_fd(write_fd)
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_hup)
+
+    def _on_stop(self, signum, frame) -> None:
+        self.stop = True
+
+    def _on_hup(self, signum, frame) -> None:
+        self.reload = True
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep until `seconds` pass or a signal arrives."""
+        if seconds > 0 and not (self.stop or self.reload):
+            select.select([self._read_fd], [], [], seconds)
+        try:
+            while os.read(self._read_fd, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+
+def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
+    """Tick every ALERT_INTERVAL until a stop signal, or until a replay runs out of samples."""
+    signals = Signals()
+    replay = runner.source.is_replay
+    try:
+        runner.start()
+        next_at = time.monotonic() + runner.config.alert_interval
+        while not signals.stop:
+            if not replay:
+                signals.sleep(next_at - time.monotonic())
+            if signals.reload:
+                signals.reload = False
+                _reload(runner, reload_config)
+            if signals.stop:
+                break
+            if not replay and time.monotonic() < next_at:
+                continue  # woken early by a reload
+            try:
+                runner.tick()
+            except Exhausted:
+                log.info("replay finished: no more samples")
+                break
+            except Exception:  # a bug in one tick must not end the watch
+                log.exception("tick failed; the daemon goes on")
+            next_at = _next_deadline(next_at, runner.config.alert_interval)
+    finally:
+        runner.save()
+        log.info("stopped; state saved to %s", runner.state_path)
+    return 1 if runner.undelivered else 0
+
+
+def _next_deadline(previous: float, interval: float) -> float:
+    # a fixed cadence on the monotonic clock: no drift, and missed ticks are skipped, not bunched
+    now = time.monotonic()
+    deadline = previous + interval
+    if deadline <= now:
+        deadline += ((now - deadline) // interval + 1) * interval
+    return deadline
+
+
+def _reload(runner: Runner, reload_config: Callable[[], Config]) -> None:
+    try:
+        config = reload_config()
+    except ConfigError as exc:
+        log.error("SIGHUP: config not reloaded, keeping the running one: %s", exc)
+        return
+    REDACT.update(config_secrets(config))
+    runner.apply_config(config)
+    log.info("SIGHUP: config reloaded from %s", config.path or "built-in defaults")

@@ -1,0 +1,60 @@
+"""Logging: stderr always, a --log file that follows logrotate, and secrets masked on the way out."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Iterable
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactSecrets(logging.Filter):
+    """Last line of defence: a token that reaches a log record is replaced before it is written."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets: tuple[str, ...] = ()
+        self.update(secrets)
+
+    def update(self, secrets: Iterable[str]) -> None:
+        self.secrets = tuple(s for s in secrets if s and len(s) >= 4)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            if any(s in text for s in self.secrets):
+                for secret in self.secrets:
+                    text = text.replace(secret, "***")
+                record.msg, record.args = text, None
+        return True
+
+
+REDACT = RedactSecrets()
+
+
+def setup_logging(log_file: str | None = None, level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handlers: list[logging.Handler] = [logging.StreamHandler()]  # stderr: stdout carries messages
+    if log_file:
+        # WatchedFileHandler reopens the file when logrotate moves it
+        handlers.append(logging.handlers.WatchedFileHandler(log_file))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(REDACT)
+        root.addHandler(handler)
+
+
+def config_secrets(config) -> list[str]:
+    """The values no output may show: Twilio's token, Alertmanager's bearer token, webhook headers."""
+    secrets = []
+    if config.twilio is not None:
+        secrets.append(config.twilio.auth_token)
+    if config.alertmanager is not None and config.alertmanager.bearer_token:
+        secrets.append(config.alertmanager.bearer_token)
+    if config.webhook is not None:
+        secrets.extend(value for _, value in config.webhook.headers)
+    return secrets

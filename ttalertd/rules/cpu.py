@@ -1,0 +1,89 @@
+"""CPU rule: a process over CPU_LIMIT, told once per command name until it recovers or a reset."""
+
+from __future__ import annotations
+
+import proc
+from ttalertd.alerts import Alert
+from ttalertd.config import Config
+from ttalertd.memory import AlertMemory, Condition
+from ttalertd.readings import Reading
+from ttalertd.rules.condition import Change
+
+MAX_CMDLINE = 200  # one java classpath must not push every other line out of the SMS
+
+
+def key(name: str) -> str:
+    return f"cpu:{name}"
+
+
+def excluded(row: proc.ProcessRow, config: Config) -> bool:
+    return any(p.search(row.name) or p.search(row.cmdline) for p in config.exclude_processes)
+
+
+def alert_line(row: proc.ProcessRow) -> str:
+    cmdline = row.cmdline if len(row.cmdline) <= MAX_CMDLINE else row.cmdline[:MAX_CMDLINE] + "..."
+    return f"cpu {row.cpu}% pid {row.pid} {row.user} {row.name}: {cmdline}"
+
+
+def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tuple[Alert, Change]]:
+    limit = config.cpu_limit
+    rows = [r for r in reading.top if r.cpu is not None and not excluded(r, config)]
+    over = [r for r in rows if r.cpu > limit]
+    # streaks follow one process: a pid seen in one sample only can never hold two ticks
+    streaks: dict[int, list[float]] = {}
+    for r in over:
+        count, since = memory.cpu_streaks.get(r.pid, (0, reading.time))
+        streaks[r.pid] = [count + 1, since]
+    memory.cpu_streaks = streaks
+    out: list[tuple[Alert, Change]] = []
+    for row in over:
+        k = key(row.name)
+        cond = memory.conditions.get(k)
+        if streaks[row.pid][0] < config.for_ticks or (cond is not None and cond.told):
+            continue
+        cond = cond or Condition(kind="cpu", since=streaks[row.pid][1])
+        cond.firing = cond.told = True
+        cond.pid = row.pid
+        cond.text = alert_line(row)
+        cond.labels = {"process": row.name}
+        memory.conditions[k] = cond
+        out.append((Alert("cpu", cond.text, k, labels=(("process", row.name),),
+                          starts_at=cond.since), Change.FIRE))
+    out.extend(_recoveries(reading, rows, memory, config))
+    return out
+
+
+def _recoveries(reading: Reading, rows: list[proc.ProcessRow], memory: AlertMemory,
+                config: Config) -> list[tuple[Alert, Change]]:
+    floor = config.cpu_limit * config.recover_ratio
+    out = []
+    for k, cond in list(memory.conditions.items()):
+        if cond.kind != "cpu" or not cond.firing:
+            continue
+        name = k[len("cpu:"):]
+        busy = [r for r in rows if r.name == name and r.cpu >= floor]
+        if busy:
+            if cond.pid not in {r.pid for r in busy}:
+                cond.pid = busy[0].pid  # another process of that name carries the incident on
+            continue
+        if cond.pid in reading.pids:
+            if not _known_below(cond.pid, reading, floor):
+                continue  # out of the top N, but not known to be under the line
+            text = f"{name} (pid {cond.pid}) back under {config.cpu_limit:g}% cpu"
+        else:
+            text = f"{name} (pid {cond.pid}) exited"
+        del memory.conditions[k]
+        out.append((Alert("cpu", text, k, recovery=True, labels=(("process", name),),
+                          starts_at=cond.since), Change.RECOVER))
+    return out
+
+
+def _known_below(pid: int, reading: Reading, floor: float) -> bool:
+    for row in reading.top:
+        if row.pid == pid:
+            return row.cpu is not None and row.cpu < floor
+    # not ranked: below the last ranked row, or every process was ranked
+    if len(reading.top) < reading.top_n:
+        return True
+    last = reading.top[-1].cpu
+    return last is not None and last < floor

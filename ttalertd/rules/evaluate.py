@@ -1,0 +1,74 @@
+"""The evaluate step: readings + remembered state + config -> alerts and new state. Pure."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass
+
+from ttalertd.alerts import Alert
+from ttalertd.config import Config
+from ttalertd.memory import AlertMemory
+from ttalertd.readings import Reading
+from ttalertd.rules.condition import Change
+from ttalertd.rules.cpu import check_cpu
+from ttalertd.rules.load import check_load
+from ttalertd.rules.logins import check_logins
+from ttalertd.rules.reboot import check_reboot
+from ttalertd.rules.resources import check_resources
+
+
+@dataclass(slots=True, frozen=True)
+class Verdict:
+    lines: tuple[Alert, ...]  # what this tick's message says, a quiet-hours digest included
+    events: tuple[Alert, ...]  # logins, logouts and reboots seen this tick
+    resolved: tuple[Alert, ...]  # conditions recovered this tick, told or not
+    firing: tuple[Alert, ...]  # every condition alerted and not recovered
+    memory: AlertMemory
+    reset: bool  # RESET_INTERVAL was reached at the end of this tick
+    held: int  # lines held back for quiet hours this tick
+
+
+def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of_day: int
+             ) -> Verdict:
+    """One tick. `minute_of_day` is the sample's local time, for QUIET_HOURS."""
+    memory = copy.deepcopy(memory)
+    memory.tick += 1
+    events = check_reboot(reading, memory)
+    events += check_logins(reading.sessions, memory, config, reading.time)
+    changes = check_load(reading.load, memory, config, reading.time)
+    changes += check_cpu(reading, memory, config)
+    changes += check_resources(reading, memory, config)
+
+    resolved = tuple(a for a, change in changes if change is Change.RECOVER)
+    told = [a for a, change in changes if change is Change.FIRE or config.notify_recovery]
+    quiet = config.quiet_hours is not None and config.quiet_hours.contains(minute_of_day)
+    lines = list(events)
+    if quiet:
+        memory.held.extend(_stored(a) for a in told)
+    else:
+        lines += [_restored(a) for a in memory.held] + told
+        memory.held = []
+
+    memory.ticks_since_reset += 1
+    reset = memory.ticks_since_reset >= config.reset_interval
+    if reset:
+        memory.ticks_since_reset = 0
+        for cond in memory.conditions.values():
+            cond.told, cond.level = False, None
+
+    firing = tuple(
+        Alert(c.kind, c.text, k, labels=tuple(c.labels.items()), starts_at=c.since)
+        for k, c in memory.conditions.items() if c.firing
+    )
+    return Verdict(tuple(lines), tuple(events), resolved, firing, memory, reset,
+                   len(told) if quiet else 0)
+
+
+def _stored(alert: Alert) -> dict:
+    return asdict(alert)
+
+
+def _restored(data: dict) -> Alert:
+    data = dict(data)
+    data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
+    return Alert(**data)

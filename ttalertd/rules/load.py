@@ -1,0 +1,47 @@
+"""Load rule: the 1-minute load over LOAD_AVG_MAX, and above the load last alerted."""
+
+from __future__ import annotations
+
+import proc
+from ttalertd.alerts import Alert
+from ttalertd.config import Config
+from ttalertd.memory import AlertMemory
+from ttalertd.rules.condition import Change, advance
+
+KEY = "load"
+
+
+def figures(load: proc.LoadAvg) -> str:
+    """The three figures as /proc/loadavg writes them."""
+    return f"{load.one:.2f} {load.five:.2f} {load.fifteen:.2f}"
+
+
+def check_load(
+    load: proc.LoadAvg | None, memory: AlertMemory, config: Config, now: float
+) -> list[tuple[Alert, Change]]:
+    if load is None:
+        return []  # an unreadable loadavg changes nothing
+    limit = config.load_avg_max
+    cond, change = advance(
+        memory.conditions.get(KEY),
+        "load",
+        over=load.one > limit,
+        recovered=load.one < limit * config.recover_ratio,
+        for_ticks=config.for_ticks,
+        now=now,
+    )
+    if cond is None:
+        memory.conditions.pop(KEY, None)
+        if change is Change.RECOVER:
+            return [(Alert("load", f"load back to normal: {figures(load)}", KEY, recovery=True),
+                     change)]
+        return []
+    memory.conditions[KEY] = cond
+    # a higher load within one incident alerts again, as the original did
+    escalated = cond.firing and change is None and load.one > limit and (
+        cond.level is None or load.one > cond.level)
+    if change is Change.FIRE or escalated:
+        cond.level = load.one
+        cond.text = f"load average {figures(load)} (limit {limit:g})"
+        return [(Alert("load", cond.text, KEY, starts_at=cond.since), Change.FIRE)]
+    return []

@@ -1,0 +1,44 @@
+"""Login rule: every new session and every ended one, identified by (user, line, host)."""
+
+from __future__ import annotations
+
+import proc
+from ttalertd.alerts import Alert
+from ttalertd.config import Config
+from ttalertd.memory import AlertMemory, SessionKey
+
+
+def session_key(session: proc.Session) -> SessionKey:
+    return (session.user, session.line, session.host)
+
+
+def check_logins(sessions: tuple[proc.Session, ...] | None, memory: AlertMemory,
+                 config: Config, now: float) -> list[Alert]:
+    if sessions is None:
+        return []  # unreadable sessions say nothing about who left
+    current = list(dict.fromkeys(session_key(s) for s in sessions))  # file order, no repeats
+    known = memory.sessions
+    memory.sessions = current
+    if known is None:
+        return []  # the baseline: who is already logged in is not news
+    alerts = []
+    known_set, current_set = set(known), set(current)
+    for user, line, host in current:
+        if (user, line, host) not in known_set and not _trusted(config, user, host):
+            where = f" from {host}" if host else ""
+            alerts.append(_event("login", f"{user} logged on {line}{where}", user, line, host, now))
+    for user, line, host in known:
+        if (user, line, host) not in current_set and not _trusted(config, user, host):
+            alerts.append(_event("logout", f"{user} logged off {line}", user, line, host, now))
+    return alerts
+
+
+def _trusted(config: Config, user: str, host: str) -> bool:
+    return any(rule.matches(user, host) for rule in config.trusted_logins)
+
+
+def _event(kind: str, text: str, user: str, line: str, host: str, now: float) -> Alert:
+    labels = [("user", user), ("line", line)]
+    if host:
+        labels.append(("remote_host", host))
+    return Alert(kind, text, f"{kind}:{user}|{line}|{host}", labels=tuple(labels), starts_at=now)

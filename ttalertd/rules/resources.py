@@ -1,0 +1,86 @@
+"""Memory, swap and disk rules: a share of a resource past its limit, recovered past it with the ratio."""
+
+from __future__ import annotations
+
+from ttalertd.alerts import Alert
+from ttalertd.config import Config
+from ttalertd.memory import AlertMemory
+from ttalertd.readings import Reading
+from ttalertd.rules.condition import Change, advance, percent, size
+
+KIB = 1024
+
+
+def check_resources(reading: Reading, memory: AlertMemory, config: Config
+                    ) -> list[tuple[Alert, Change]]:
+    out = []
+    out += _memory(reading, memory, config)
+    out += _swap(reading, memory, config)
+    out += _disks(reading, memory, config)
+    return out
+
+
+def _step(memory: AlertMemory, config: Config, now: float, key: str, kind: str, *,
+          over: bool, recovered: bool, fire_text: str, recover_text: str,
+          labels: tuple[tuple[str, str], ...] = ()) -> list[tuple[Alert, Change]]:
+    cond, change = advance(memory.conditions.get(key), kind, over=over, recovered=recovered,
+                           for_ticks=config.for_ticks, now=now)
+    if cond is None:
+        memory.conditions.pop(key, None)
+    else:
+        memory.conditions[key] = cond
+        cond.labels = dict(labels)
+    if change is Change.FIRE:
+        cond.text = fire_text
+        return [(Alert(kind, fire_text, key, labels=labels, starts_at=cond.since), change)]
+    if change is Change.RECOVER:
+        return [(Alert(kind, recover_text, key, recovery=True, labels=labels), change)]
+    return []
+
+
+def _memory(reading: Reading, memory: AlertMemory, config: Config):
+    info, limit = reading.memory, config.mem_available_min
+    if limit is None or info is None or info.available_kib is None or info.total_kib <= 0:
+        return []
+    pct = 100.0 * info.available_kib / info.total_kib
+    return _step(
+        memory, config, reading.time, "memory", "memory",
+        over=pct < limit, recovered=pct > limit / config.recover_ratio,
+        fire_text=f"memory low: {percent(pct)} available "
+                  f"({size(info.available_kib * KIB)} of {size(info.total_kib * KIB)})",
+        recover_text=f"memory back to normal: {percent(pct)} available",
+    )
+
+
+def _swap(reading: Reading, memory: AlertMemory, config: Config):
+    info, limit = reading.memory, config.swap_used_max
+    if limit is None or info is None or info.swap_total_kib <= 0:
+        return []
+    pct = 100.0 * (info.swap_total_kib - info.swap_free_kib) / info.swap_total_kib
+    return _step(
+        memory, config, reading.time, "swap", "swap",
+        over=pct > limit, recovered=pct < limit * config.recover_ratio,
+        fire_text=f"swap {percent(pct)} used",
+        recover_text=f"swap back to normal: {percent(pct)} used",
+    )
+
+
+def _disks(reading: Reading, memory: AlertMemory, config: Config):
+    limit = config.disk_free_min
+    if limit is None:
+        return []
+    out = []
+    for disk in reading.disks:
+        if disk.blocks <= 0:
+            continue
+        pct = 100.0 * disk.bavail / disk.blocks
+        mount = disk.mountpoint
+        out += _step(
+            memory, config, reading.time, f"disk:{mount}", "disk",
+            over=pct < limit, recovered=pct > limit / config.recover_ratio,
+            fire_text=f"disk {mount}: {percent(pct)} free "
+                      f"({size(disk.bavail * disk.bsize)} of {size(disk.blocks * disk.bsize)})",
+            recover_text=f"disk {mount} back to normal: {percent(pct)} free",
+            labels=(("mountpoint", mount),),
+        )
+    return out

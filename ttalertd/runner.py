@@ -1,0 +1,109 @@
+"""One tick, wired end to end: read -> evaluate -> remember -> notify."""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import time
+from typing import TextIO
+
+import proc
+from ttalertd import delivery
+from ttalertd.alerts import Message
+from ttalertd.config import Config
+from ttalertd.message import compose
+from ttalertd.notifiers import build_notifiers
+from ttalertd.readings import Reading, Source, read
+from ttalertd.rules.evaluate import Verdict, evaluate
+from ttalertd.state import load_state, save_state
+
+log = logging.getLogger("ttalertd")
+
+
+class Runner:
+    """Holds what lives between ticks: the previous sample, the state, the notifiers."""
+
+    def __init__(self, config: Config, source: Source, state_path: str, *, dry_run: bool,
+                 stdout: TextIO, host: str | None = None) -> None:
+        self.source = source
+        self.state_path = state_path
+        self.dry_run = dry_run
+        self.stdout = stdout
+        self.host = host or socket.gethostname()  # the live host's name, in a replay too
+        self.state = load_state(state_path)
+        self.outbox = delivery.Outbox.from_json(self.state.outbox)
+        self.prev: proc.Snapshot | None = None
+        self.undelivered = False  # a message of this run was kept or refused: exit 1
+        self._uptime_anchor: float | None = None
+        self.apply_config(config)
+
+    def apply_config(self, config: Config) -> None:
+        """New values apply from the next tick; the remembered state is kept."""
+        self.config = config
+        self.notifiers = build_notifiers(config, dry_run=self.dry_run, stdout=self.stdout)
+
+    def start(self) -> None:
+        """Take the baseline sample; with no remembered sessions, its logins are already known."""
+        self.prev = self.source.snapshot()
+        if self.state.memory.sessions is None:
+            try:
+                sessions = self.prev.fs.sessions()
+            except (proc.ParseError, OSError) as exc:
+                log.warning("could not read the baseline sessions: %s", exc)
+            else:
+                self.state.memory.sessions = [(s.user, s.line, s.host) for s in sessions]
+
+    def tick(self) -> Verdict:
+        """Evaluate the next sample against the previous one; raises readings.Exhausted."""
+        cur = self.source.snapshot()
+        reading = read(self.prev, cur, self.config.top_n)
+        self.prev = cur
+        local = time.localtime(reading.time)
+        verdict = evaluate(reading, self.state.memory, self.config,
+                           minute_of_day=local.tm_hour * 60 + local.tm_min)
+        self.state.memory = verdict.memory
+        if verdict.reset:
+            log.info("RESET_INTERVAL reached: remembered load and process names cleared")
+        now = self._clock(reading)
+        tick = verdict.memory.tick
+        if verdict.lines:
+            text = compose(self.host, [alert.text for alert in verdict.lines])
+            message = Message(self.host, text, verdict.lines, created=now)
+            delivery.enqueue(self.outbox, message, self.notifiers, now=now, tick=tick,
+                             max_per_hour=self.config.max_sms_per_hour)
+        self.save()  # the outbox is on disk before the first try: at least once across a crash
+        report = delivery.flush(self.outbox, self.notifiers, now=now, tick=tick,
+                                ticks_per_hour=self._ticks_per_hour())
+        self.undelivered |= report.undelivered
+        self.save()
+        self._log_summary(tick, reading, verdict, report)
+        return verdict
+
+    def save(self) -> None:
+        self.state.outbox = self.outbox.to_json()
+        save_state(self.state_path, self.state)
+
+    def _clock(self, reading: Reading) -> float:
+        """Rate limit and retry clock: the wall clock live; a replay's own samples' clock."""
+        if not self.source.is_replay:
+            return time.time()
+        if reading.btime is not None and reading.uptime is not None:
+            return reading.btime + reading.uptime
+        if reading.uptime is None:
+            return time.time()
+        if self._uptime_anchor is None:
+            self._uptime_anchor = time.time() - reading.uptime
+        return self._uptime_anchor + reading.uptime
+
+    def _ticks_per_hour(self) -> int:
+        return max(1, math.ceil(3600.0 / self.config.alert_interval))
+
+    def _log_summary(self, tick: int, reading: Reading, verdict: Verdict, report) -> None:
+        load = f"{reading.load.one:.2f}" if reading.load else "?"
+        users = len(reading.sessions) if reading.sessions is not None else "?"
+        top = reading.top[0] if reading.top else None
+        top_text = f"{top.name} {top.cpu}%" if top else "-"
+        log.info("tick %d: load %s, %s sessions, top %s; %d alert lines (%d held for quiet "
+                 "hours), sent %d, kept %d, refused %d", tick, load, users, top_text,
+                 len(verdict.lines), verdict.held, report.sent, report.kept, report.refused)

@@ -1,0 +1,176 @@
+"""The Twilio SMS notifier: the real twilio library, real HTTP, a loopback stand-in."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import socket
+import subprocess
+import sys
+
+import pytest
+from twilio_standin import Fault, TwilioStandin
+
+from ttalertd.alerts import Alert, Message
+from ttalertd.config_records import Config, TwilioConfig
+from ttalertd.notifiers import DeliveryError, TwilioSMS, build_notifiers, send_test_message
+
+SID = "AC0123456789abcdef0123456789abcdef"
+TOKEN = "tok3n-s3cr3t-9f8e7d6c5b4a"
+MESSAGE = Message(
+    host="web1",
+    text="web1\nload 3.52 2.10 1.30",
+    alerts=(Alert(kind="load", text="load 3.52 2.10 1.30", key="load"),),
+)
+
+
+@pytest.fixture
+def standin():
+    with TwilioStandin(credentials={SID: TOKEN}) as server:
+        yield server
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections to it are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sms(url: str, to: str = "+15551234567", **kwargs) -> TwilioSMS:
+    kwargs.setdefault("from_", "+18885551234")
+    return TwilioSMS(SID, TOKEN, to, api_url=url, **kwargs)
+
+
+def failure(notifier: TwilioSMS) -> DeliveryError:
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(MESSAGE)
+    return caught.value
+
+
+def test_one_message_per_to_number_with_from_body_and_basic_auth(standin):
+    twilio = TwilioConfig(SID, TOKEN, ("+15551234567", "+15557654321"), from_="+18885551234",
+                          api_url=standin.url)
+    notifiers = build_notifiers(Config(twilio=twilio), dry_run=False, stdout=sys.stdout)
+    assert [n.key for n in notifiers] == ["sms:+15551234567", "sms:+15557654321"]
+    for notifier in notifiers:
+        notifier.send(MESSAGE)
+    assert [r.to for r in standin.received] == ["+15551234567", "+15557654321"]
+    for received in standin.received:
+        assert received.account_sid == SID
+        assert received.from_ == "+18885551234"
+        assert received.messaging_service_sid is None
+        assert received.body == "web1\nload 3.52 2.10 1.30"
+        assert received.auth == (SID, TOKEN)
+
+
+def test_messaging_service_sid_instead_of_from(standin):
+    sms(standin.url, from_=None, messaging_service_sid="MG0123").send(MESSAGE)
+    (received,) = standin.received
+    assert received.messaging_service_sid == "MG0123"
+    assert received.from_ is None
+
+
+def test_api_url_with_trailing_slash(standin):
+    sms(standin.url + "/").send(MESSAGE)
+    assert len(standin.received) == 1
+
+
+def test_refused_connection_is_transient():
+    error = failure(sms(f"http://127.0.0.1:{closed_port()}"))
+    assert not error.permanent
+    assert "unreachable" in error.detail
+
+
+def test_hang_past_the_timeout_is_transient(standin):
+    standin.hang = True
+    error = failure(sms(standin.url, timeout=0.3))
+    assert not error.permanent
+    assert "timed out" in error.detail.lower()
+    assert standin.received == []
+
+
+def test_429_is_transient_with_retry_after(standin):
+    standin.fault = Fault(429, 20429, "Too Many Requests", retry_after="120")
+    error = failure(sms(standin.url))
+    assert not error.permanent
+    assert error.retry_after == 120.0
+    assert "429" in error.detail and "20429" in error.detail
+
+
+def test_500_is_transient_without_retry_after(standin):
+    standin.fault = Fault(500, None, "Internal Server Error")
+    error = failure(sms(standin.url))
+    assert not error.permanent
+    assert error.retry_after is None
+
+
+def test_400_21211_is_permanent_with_code_and_message(standin):
+    standin.fault = Fault(400, 21211, "The 'To' number +1555 is not a valid phone number.")
+    error = failure(sms(standin.url))
+    assert error.permanent
+    assert "21211" in error.detail
+    assert "is not a valid phone number" in error.detail
+
+
+def test_a_4xx_is_permanent_whatever_the_twilio_code(standin):
+    # decided by HTTP status: an unknown code on a 4xx is still final, on a 503 still retried
+    standin.fault = Fault(403, 99999, "new code")
+    assert failure(sms(standin.url)).permanent
+    standin.fault = Fault(503, 21211, "odd pairing")
+    assert not failure(sms(standin.url)).permanent
+
+
+def test_bad_credentials_are_permanent_20003(standin):
+    error = failure(TwilioSMS(SID, "wrong-token", "+15551234567", from_="+1888",
+                              api_url=standin.url))
+    assert error.permanent
+    assert "20003" in error.detail and "401" in error.detail
+
+
+def test_token_never_in_logs_nor_errors(standin, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger: ours, twilio's, urllib3's
+    notifier = sms(standin.url, timeout=0.3)
+    details = []
+    notifier.send(MESSAGE)
+    for fault in (Fault(400, 21211, "bad To"), Fault(500), Fault(429, 20429, "slow", "1")):
+        standin.fault = fault
+        error = failure(notifier)
+        details += [error.detail, str(error), repr(error)]
+    standin.fault, standin.hang = None, True
+    error = failure(notifier)
+    details += [error.detail, str(error)]
+    error = failure(sms(f"http://127.0.0.1:{closed_port()}"))
+    details += [error.detail, str(error)]
+    basic = base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
+    assert any("twilio_sms.http" in r.name for r in caplog.records)  # the library did log
+    for text in [caplog.text, repr(notifier), *details]:
+        assert TOKEN not in text
+        assert basic not in text
+
+
+def test_token_in_the_api_url_is_redacted():
+    # a token that ends up in a URL (user:token@host) must still not be echoed
+    error = failure(TwilioSMS(SID, TOKEN, "+1555", from_="+1888",
+                              api_url=f"http://{SID}:{TOKEN}@127.0.0.1:{closed_port()}"))
+    assert TOKEN not in error.detail
+
+
+def test_send_test_message_reports_each_notifier(standin):
+    twilio = TwilioConfig(SID, TOKEN, ("+15551234567", "+15550000000"), from_="+18885551234",
+                          api_url=standin.url)
+    results = send_test_message(Config(twilio=twilio), "web1", sys.stdout)
+    assert results == [("sms:+15551234567", True, "sent"), ("sms:+15550000000", True, "sent")]
+    assert all(r.body.startswith("web1\n") for r in standin.received)
+    standin.fault = Fault(400, 21608, "The number is unverified. Trial accounts cannot send")
+    first, _ = send_test_message(Config(twilio=twilio), "web1", sys.stdout)
+    assert first[:2] == ("sms:+15551234567", False) and "21608" in first[2]
+
+
+def test_importing_notify_and_delivery_does_not_import_twilio():
+    code = (
+        "import sys, ttalertd.notifiers, ttalertd.delivery\n"
+        "heavy = [m for m in ('twilio', 'requests', 'urllib3') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,150 @@
+"""The parse functions of proc on hand-written kernel file contents."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime
+
+import pytest
+
+import proc
+from proc.utmp import UTMP_32, UTMP_64, pack_utmp_record, parse_utmp
+
+STAT = (
+    b"4242 (python3) R 1200 4242 1200 34816 4242 4194304 1500 0 0 0 20990 105 0 0 20 0 3 0 "
+    b"60000 25000000 2500 18446744073709551615 1 1 0 0 0 0 0 16781312 2 0 0 0 17 1 0 0 0 0 0\n"
+)
+
+
+def test_pid_stat_fields():
+    assert proc.parse_pid_stat(STAT) == proc.PidStat(
+        4242, "python3", "R", 1200, 20990, 105, 3, 60000
+    )
+
+
+@pytest.mark.parametrize("comm", ["a) (b", "tmux: server", "(sd-pam)", ")", "(", "x ) y ) z", ""])
+def test_pid_stat_comm_with_spaces_and_parens(comm):
+    line = STAT.replace(b"(python3)", b"(" + comm.encode() + b")")
+    parsed = proc.parse_pid_stat(line)
+    assert (parsed.comm, parsed.utime, parsed.stime, parsed.starttime) == (comm, 20990, 105, 60000)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"",
+        b"garbage",
+        b"12 (x) S 1 2 3\n",
+        STAT.replace(b" 20990 ", b" abc "),
+        STAT.replace(b" 60000 ", b" -5 "),
+        STAT.replace(b"4242 (", b"x (", 1),
+        b"12 )x( S" + b" 0" * 30,
+    ],
+)
+def test_pid_stat_malformed_raises_parse_error(line):
+    with pytest.raises(proc.ParseError):
+        proc.parse_pid_stat(line)
+
+
+def test_loadavg_and_uptime():
+    assert proc.parse_loadavg(b"0.52 0.40 0.31 1/234 5678\n") == proc.LoadAvg(0.52, 0.40, 0.31)
+    assert proc.parse_uptime(b"1010.00 3980.50\n") == proc.Uptime(1010.0, 3980.5)
+    assert proc.parse_uptime(b"1010.25\n") == proc.Uptime(1010.25, 0.0)
+
+
+@pytest.mark.parametrize("data", [b"", b"1.0 2.0", b"a b c", b"nan 1 1", b"-1 0 0", b"1 inf 2"])
+def test_loadavg_malformed(data):
+    with pytest.raises(proc.ParseError):
+        proc.parse_loadavg(data)
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n", b"x 1", b"-3 1", b"1 nan"])
+def test_uptime_malformed(data):
+    with pytest.raises(proc.ParseError):
+        proc.parse_uptime(data)
+
+
+def test_system_stat():
+    data = b"cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu2 1 2 3 4\nintr 5\nbtime 1764000000\n"
+    assert proc.parse_system_stat(data) == proc.SystemStat(3, 1764000000)
+    assert proc.parse_system_stat(b"intr 5\n") == proc.SystemStat(None, None)
+    with pytest.raises(proc.ParseError):
+        proc.parse_system_stat(b"cpu0 1\nbtime soon\n")
+
+
+def test_meminfo():
+    data = (
+        b"MemTotal: 100 kB\nMemFree: 5 kB\nMemAvailable: 40 kB\nSwapTotal: 8 kB\nSwapFree: 2 kB\n"
+    )
+    assert proc.parse_meminfo(data) == proc.Meminfo(100, 40, 8, 2)
+    # an old kernel without MemAvailable, and no swap lines at all
+    assert proc.parse_meminfo(b"MemTotal: 100 kB\n") == proc.Meminfo(100, None, 0, 0)
+    for bad in (b"MemFree: 5 kB\n", b"MemTotal: lots\n", b"MemTotal:\n"):
+        with pytest.raises(proc.ParseError):
+            proc.parse_meminfo(bad)
+
+
+def test_mounts_unescape_and_real_filter():
+    data = (
+        b"proc /proc proc rw 0 0\n/dev/vda1 / ext4 rw 0 0\n/dev/vda2 /srv/bind ext4 rw 0 0\n"
+        b"/dev/vda2 /var ext4 rw 0 0\noverlay /m overlay rw 0 0\ntmpfs /run tmpfs rw 0 0\n"
+        b"/dev/sdb1 /mnt/my\\040disk vfat rw 0 0\npool/data /pool/data zfs rw 0 0\nshort\n"
+    )
+    mounts = proc.parse_mounts(data)
+    assert len(mounts) == 8  # the one-field line is skipped
+    assert mounts[6] == proc.Mount("/dev/sdb1", "/mnt/my disk", "vfat")
+    real = [m.mountpoint for m in proc.real_mounts(mounts)]
+    assert real == ["/", "/var", "/mnt/my disk", "/pool/data"]  # /srv/bind: same device as /var
+
+
+def test_disk_usage_free_percent():
+    assert proc.DiskUsage("/", "/dev/vda1", "ext4", 4096, 1000, 250).free_percent == 25.0
+
+
+def test_passwd():
+    data = b"root:x:0:0:root:/root:/bin/bash\n# comment\nbroken\nalice:x:1000:1000::/h:/bin/sh\n"
+    assert proc.parse_passwd(data) == {0: "root", 1000: "alice"}
+
+
+def test_utmp_layouts_have_glibc_sizes():
+    assert (UTMP_32.size, UTMP_64.size) == (384, 400)
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_utmp_records(machine):
+    data = b"".join(
+        [
+            pack_utmp_record(2, 0, "~", "reboot", "6.1.0", 1764000000, machine=machine),
+            pack_utmp_record(
+                7, 1300, "pts/0", "alice", "10.0.0.5", 1764000600, 250, machine=machine
+            ),
+            pack_utmp_record(7, 1301, "pts/1", "", "10.0.0.6", 1764000601, machine=machine),
+            pack_utmp_record(8, 1250, "tty1", "", "", 1764000700, machine=machine),
+            # a full 32-byte user field has no NUL: it must still end at the field's end
+            pack_utmp_record(7, 1400, "tty2", "u" * 32, "", 1764000800, machine=machine),
+        ]
+    )
+    sessions = parse_utmp(data, machine=machine)
+    assert [(s.user, s.line, s.host, s.pid) for s in sessions] == [
+        ("alice", "pts/0", "10.0.0.5", 1300),
+        ("u" * 32, "tty2", "", 1400),
+    ]
+    assert sessions[0].since == datetime(2025, 11, 24, 16, 10, 0, 250, tzinfo=UTC)
+
+
+def test_utmp_short_trailing_record_is_ignored_with_warning(caplog):
+    record = pack_utmp_record(7, 1300, "pts/0", "alice", "10.0.0.5", 1764000600)
+    assert [s.user for s in parse_utmp(record * 2 + record[:100])] == ["alice", "alice"]
+    assert "short trailing record of 100 bytes" in caplog.text
+
+
+def test_utmp_field_with_bad_utf8_is_replaced():
+    raw = UTMP_32.pack(7, 9, b"pts/3", b"", b"\xffbob", b"", 0, 0, 0, 5, 0, 0, 0, 0, 0, b"")
+    assert parse_utmp(raw, machine="x86_64")[0].user == "\ufffdbob"
+
+
+def test_utmp_layout_offsets_match_glibc():
+    # ut_user at 44, ut_host at 76, ut_tv at 340 (x86_64), from glibc's bits/utmp.h
+    raw = pack_utmp_record(7, 1, "L", "U", "H", 0x01020304, machine="x86_64")
+    assert raw[44:45] == b"U" and raw[76:77] == b"H"
+    assert struct.unpack_from("<i", raw, 340)[0] == 0x01020304

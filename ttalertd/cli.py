@@ -63,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--window must not be negative")
     if args.root and args.replay:
         parser.error("--root and --replay exclude each other")
-    setup_logging(args.log)
+    try:
+        setup_logging(args.log)
+    except OSError as exc:
+        print(f"ttalertd: --log {args.log}: {exc.strerror}", file=sys.stderr)
+        return 2
     if args.command == "record":
         return _record(args)
     try:

@@ -260,6 +260,14 @@ def test_bad_scalar_and_bad_bytes_are_config_errors_with_a_line(tmp_path: Path) 
         load_config(write(tmp_path, b"a: \x00\n"), env={})
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["!!int \n", "!!timestamp \n", "a: !!float x\n", "[" * 3000 + "]" * 3000, '"\\n": 1\n'],
+)
+def test_yaml_that_trips_pyyaml_is_a_one_line_config_error(tmp_path: Path, text: str) -> None:
+    error(tmp_path, text)
+
+
 def test_unreadable_paths(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a directory"):
         load_config(str(tmp_path), env={})

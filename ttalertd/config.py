@@ -61,13 +61,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, OverflowError) as error:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"cannot read this {node.tag.rsplit(':', 1)[-1]} value ({error})",
-                node.start_mark,
-            ) from None
+        except yaml.YAMLError:
+            raise
+        # PyYAML's constructors trip over explicit tags on odd text ("!!timestamp x"): any
+        # failure of theirs is a bad value at this node, not a bug of ours
+        except Exception as error:  # noqa: BLE001
+            # a ValueError says why ("month must be in 1..12"); the others only say PyYAML's bug
+            why = f" ({error})" if isinstance(error, ValueError | OverflowError) else ""
+            problem = f"cannot read this {str(node.tag).rsplit(':', 1)[-1]} value{why}"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
 def find_config_path(cli_path: str | None, env: Mapping[str, str] = os.environ) -> str | None:

@@ -12,6 +12,10 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 class ConfigError(Exception):
     """A config that cannot be used: one line that names the key (never a secret)."""
 
+    def __init__(self, message: str) -> None:
+        # one line whatever a key or value held: the CLI prints it as the only line
+        super().__init__(" ".join(str(message).splitlines()))
+
 
 @dataclass(frozen=True, slots=True)
 class TwilioConfig:

@@ -21,8 +21,15 @@ def show(value: Any, limit: int = 40) -> str:
         text = repr(value) if isinstance(value, str) else str(value)
     except ValueError:  # an int too long to print (Python limits int -> str)
         text = f"a {type(value).__name__}"
-    text = text.replace("\n", " ").replace("\r", " ")
+    text = " ".join(text.splitlines())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def key_name(name: Any) -> str:
+    """A mapping key as a message shows it: bare when plain, else quoted and escaped."""
+    if isinstance(name, str) and name.isprintable() and name.strip() == name and name:
+        return name
+    return show(name)
 
 
 def type_name(value: Any) -> str:
@@ -49,7 +56,7 @@ def check_mapping(key: str, value: Any, allowed: Iterable[str]) -> dict[str, Any
     allowed = tuple(allowed)
     out: dict[str, Any] = {}
     for name, item in value.items():
-        where = f"{key}.{name}" if key else str(name)
+        where = f"{key}.{key_name(name)}" if key else key_name(name)
         if not isinstance(name, str):
             raise ConfigError(f"{key or 'config'}: key {show(name)} must be a string")
         if name not in allowed:
@@ -190,7 +197,7 @@ def string_pairs(
     for name, item in value.items():
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{key}: name {show(name)} must be a non-empty string")
-        where = f"{key}.{name}"
+        where = f"{key}.{key_name(name)}"
         if secret_values:
             if not isinstance(item, str):
                 raise ConfigError(f"{where}: must be a quoted string, not {type_name(item)}")

@@ -174,12 +174,12 @@ def test_build_notifiers_sms_per_number_and_webhook():
 
 def test_send_test_message_through_webhook(capture):
     results = send_test_message(Config(webhook=WebhookConfig(capture.url)), "web1", io.StringIO())
-    assert results == [(f"webhook:{capture.url}", True, "sent")]
+    assert results == [(f"webhook:{capture.url}", True, "")]
     body = json.loads(capture.requests[0][2])
     assert body["host"] == "web1" and body["alerts"] == []
 
 
 def test_send_test_message_console_when_nothing_configured():
     out = io.StringIO()
-    assert send_test_message(Config(), "web1", out) == [("console", True, "sent")]
+    assert send_test_message(Config(), "web1", out) == [("console", True, "")]
     assert out.getvalue().startswith("web1\n")

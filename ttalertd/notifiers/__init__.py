@@ -72,7 +72,8 @@ def _alertmanager_notifiers(alertmanager: Any) -> list[Notifier]:
 def send_test_message(config: Any, host: str, stdout: TextIO) -> list[tuple[str, bool, str]]:
     """`ttalertd test-sms`: one test line through every notifier but Alertmanager.
 
-    Returns (key, delivered, detail) per notifier; bypasses the outbox and the rate limit."""
+    Returns (key, delivered, detail) per notifier, detail "" when sent, else why not;
+    bypasses the outbox and the rate limit."""
     message = Message(host=host, text=f"{host}\n{TEST_LINE}", alerts=(), created=time.time())
     results: list[tuple[str, bool, str]] = []
     for notifier in build_notifiers(config, dry_run=False, stdout=stdout):
@@ -86,5 +87,5 @@ def send_test_message(config: Any, host: str, stdout: TextIO) -> list[tuple[str,
             results.append((notifier.key, False, error.detail))
         else:
             log.info("test message sent to %s", notifier.key)
-            results.append((notifier.key, True, "sent"))
+            results.append((notifier.key, True, ""))
     return results

@@ -160,29 +160,30 @@ def phone(key: str, value: Any) -> str:
 
 def redact_url(url: str) -> str:
     """The URL without any user:password part, for messages."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not sep or "@" not in authority:
         return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return parts._replace(netloc=f"***@{host}").geturl()
+    return f"{scheme}://***@{authority.rsplit('@', 1)[1]}{slash}{path}"
 
 
 def http_url(key: str, value: Any) -> str:
     """An http:// or https:// URL with a host; a trailing slash is dropped."""
     if not isinstance(value, str):
         raise ConfigError(f"{key}: must be an http(s) URL string, not {type_name(value)}")
+    url = value.strip()
+    shown = show(redact_url(url))
     try:
-        parts = urlsplit(value.strip())
+        parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise ConfigError(f"{key}: {show(value)} is not a valid URL") from None
+        raise ConfigError(f"{key}: {shown} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not host:
-        shown = show(redact_url(value)) if "@" in value else show(value)
         raise ConfigError(f"{key}: {shown} must be an http:// or https:// URL with a host")
-    if any(c.isspace() for c in value.strip()):
-        raise ConfigError(f"{key}: {show(redact_url(value))} must not contain spaces")
-    return value.strip().rstrip("/")
+    if any(c.isspace() for c in url):
+        raise ConfigError(f"{key}: {shown} must not contain spaces")
+    return url.rstrip("/")
 
 
 def string_pairs(

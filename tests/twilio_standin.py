@@ -51,12 +51,25 @@ class TwilioStandin:
         self.received: list[ReceivedSMS] = []  # accepted (201) requests only
         self.attempts = 0  # every POST that reached a handler
         self.fault: Fault | None = None
-        self.hang = False
+        self._hang = False
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+
+    @property
+    def hang(self) -> bool:
+        """True: requests are read, then never answered (until released or stopped)."""
+        return self._hang
+
+    @hang.setter
+    def hang(self, value: bool) -> None:
+        if value:
+            self._release.clear()
+        else:
+            self._release.set()  # requests hanging now end without an answer
+        self._hang = value
 
     @property
     def url(self) -> str:

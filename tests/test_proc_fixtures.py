@@ -216,3 +216,13 @@ def test_every_scenario_has_a_readme(fixtures_dir):
         if os.path.isdir(os.path.join(fixtures_dir, name, "0")):
             with open(os.path.join(fixtures_dir, name, "README")) as readme:
                 assert readme.read().strip(), name
+
+
+def test_live_recorded_scenario():
+    assert top("live-recorded", n=1) == [
+        (15033, "root", "python", "/work/venv/bin/python -c while True: pass", 43.1)
+    ]
+    fs = scenario_samples("live-recorded")[1]
+    assert fs.loadavg() == proc.LoadAvg(2.66, 1.09, 0.44)
+    assert fs.sessions() == []
+    assert [d.mountpoint for d in fs.disks()] == ["/"]

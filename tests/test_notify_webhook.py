@@ -125,12 +125,13 @@ def test_webhook_refused_connection_is_transient():
 
 
 def test_webhook_headers_and_password_stay_out_of_key_and_errors():
-    notifier = Webhook(refused_url().replace("//", "//user:pa55word@"),
+    notifier = Webhook(refused_url().replace("//", "//user:pa55word@") + "?auth=t0pic",
                        (("Authorization", "Bearer s3cret"),))
+    assert notifier.key.startswith("webhook:http://127.0.0.1:") and notifier.key.endswith("/ops")
     with pytest.raises(DeliveryError) as caught:
         notifier.send(MESSAGE)
     for text in (notifier.key, repr(notifier), caught.value.detail):
-        assert "pa55word" not in text and "s3cret" not in text
+        assert "pa55word" not in text and "s3cret" not in text and "t0pic" not in text
 
 
 def test_console_prints_the_message():

@@ -1,11 +1,10 @@
-"""One JSON POST per message, stdlib urllib only (lean import)."""
+"""One JSON POST per message, stdlib urllib only, imported at the first send (lean start-up)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import urllib.error
-import urllib.request
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ttalertd.alerts import Message
@@ -15,16 +14,21 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 ERROR_BODY_CHARS = 300  # enough of a refusal's body to say why
+_opener: Any = None  # built at the first send
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirected POST would silently become a GET without a body: refuse it instead."""
+def _no_redirect_opener() -> Any:
+    """urllib's opener minus redirects: a redirected POST would become a GET without a body."""
+    global _opener
+    if _opener is None:
+        import urllib.request
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, req, fp, code, msg, headers, newurl):
+                return None  # the 3xx then surfaces as an HTTPError: refused for good
 
-
-_opener = urllib.request.build_opener(_NoRedirect)
+        _opener = urllib.request.build_opener(NoRedirect)
+    return _opener
 
 
 def webhook_body(message: Message) -> dict:
@@ -37,11 +41,13 @@ def webhook_body(message: Message) -> dict:
 
 
 def display_url(url: str) -> str:
-    """`url` without user:password, fit for logs and outbox keys."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    """`url` without user:password and query (ntfy takes ?auth=), fit for logs and outbox keys."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparsable url)"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=netloc, query="", fragment=""))
 
 
 class Webhook:
@@ -62,13 +68,16 @@ class Webhook:
 
     def send(self, message: Message) -> None:
         """POST once; 2xx is success, 429/5xx/unreachable retry, any other answer is final."""
+        import urllib.error
+        import urllib.request
+
         headers = {"Content-Type": "application/json", "User-Agent": "ttalertd"}
         headers.update(self._headers)
         data = json.dumps(webhook_body(message)).encode()
         where = display_url(self.url)
         try:
             request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")
-            with _opener.open(request, timeout=self._timeout) as response:
+            with _no_redirect_opener().open(request, timeout=self._timeout) as response:
                 response.read()
         except urllib.error.HTTPError as error:
             body = _error_body(error)
@@ -85,7 +94,7 @@ class Webhook:
             raise DeliveryError(f"webhook {where}: bad url: {error}", permanent=True) from None
 
 
-def _error_body(error: urllib.error.HTTPError) -> str:
+def _error_body(error: Any) -> str:
     """The start of a refusal's body, on one line."""
     try:
         raw = error.read(ERROR_BODY_CHARS)

@@ -1,0 +1,280 @@
+"""Prometheus Alertmanager client: each tick posts the state of every condition, not messages.
+
+Firing conditions are re-posted every tick with endsAt four ALERT_INTERVALs ahead (Alertmanager
+resolves them itself when the host goes silent), recoveries with endsAt now, events once.
+Undelivered posts are kept per URL in State.alertmanager and retried with tick backoff; kept
+posts are merged: the undelivered events plus the latest state of each condition.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ttalertd.alerts import Alert
+from ttalertd.config_records import AlertmanagerConfig
+from ttalertd.notifiers.base import is_transient_status, parse_retry_after, redact
+from ttalertd.notifiers.webhook import display_url
+
+if TYPE_CHECKING:
+    from ttalertd.rules.evaluate import Verdict
+
+log = logging.getLogger(__name__)
+
+ALERTNAMES = {
+    "load": "TTAlertLoad", "cpu": "TTAlertCPU", "memory": "TTAlertMemory", "swap": "TTAlertSwap",
+    "disk": "TTAlertDisk", "login": "TTAlertLogin", "logout": "TTAlertLogout",
+    "reboot": "TTAlertReboot",
+}
+EVENT_KINDS = ("login", "logout", "reboot")
+FIRING_AHEAD = 4  # ALERT_INTERVALs a firing condition's endsAt lies ahead of its tick
+MAX_AGE = 24 * 3600.0  # a kept post older than a day is dropped, logged
+DEFAULT_TIMEOUT = 10.0
+ERROR_BODY_CHARS = 300  # enough of a refusal's body to say why
+API_PATH = "/api/v2/alerts"
+
+
+def rfc3339(epoch: float) -> str:
+    """UTC, millisecond precision, as Alertmanager's API prints times."""
+    stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
+
+
+def alert_labels(alert: Alert, host: str, extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """alertname, instance, severity, the alert's own labels, then the configured ones
+    (which never replace a label ttalertd sets: that would change the alert's identity)."""
+    labels = {
+        "alertname": ALERTNAMES[alert.kind],
+        "instance": host,
+        "severity": "info" if alert.kind in EVENT_KINDS else "warning",
+    }
+    labels.update(alert.labels)
+    for name, value in extra:
+        labels.setdefault(name, value)
+    return labels
+
+
+def postable(alert: Alert, host: str, extra: tuple[tuple[str, str], ...], *, starts: float,
+             ends: float) -> dict[str, Any]:
+    """One element of the JSON list POSTed to /api/v2/alerts."""
+    return {
+        "labels": alert_labels(alert, host, extra),
+        "annotations": {"summary": alert.text},
+        "startsAt": rfc3339(starts),
+        "endsAt": rfc3339(max(ends, starts)),  # Alertmanager refuses endsAt before startsAt
+    }
+
+
+def tick_alerts(verdict: Verdict, host: str, extra: tuple[tuple[str, str], ...], *,
+                sample_time: float, alert_interval: float, started: dict[str, float]
+                ) -> list[tuple[str, dict[str, Any]]]:
+    """(key, postable alert) for this tick: firing conditions, recoveries, then events.
+
+    `started` maps each firing condition's key to its startsAt; it is replaced by this tick's,
+    and gives a recovery that carries no start of its own the start its firing posts had."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    before = dict(started)
+    started.clear()
+    for alert in verdict.firing:
+        starts = alert.starts_at or before.get(alert.key) or sample_time
+        started[alert.key] = starts
+        out.append((alert.key, postable(alert, host, extra, starts=starts,
+                                        ends=sample_time + FIRING_AHEAD * alert_interval)))
+    for alert in verdict.resolved:
+        starts = before.get(alert.key) or alert.starts_at or sample_time
+        out.append((alert.key, postable(alert, host, extra, starts=starts, ends=sample_time)))
+    for alert in verdict.events:  # the tick that saw it (a reboot's own line says when it booted)
+        out.append((alert.key, postable(alert, host, extra, starts=sample_time,
+                                        ends=sample_time + alert_interval)))
+    return out
+
+
+@dataclass(slots=True)
+class PostResult:
+    """One POST: delivered, refused for good (`permanent`), or failed for a passing reason."""
+
+    delivered: bool
+    permanent: bool = False
+    detail: str = ""
+    retry_after: float | None = None
+
+
+def post_alerts(url: str, alerts: list[dict[str, Any]], *, bearer_token: str | None,
+                timeout: float = DEFAULT_TIMEOUT) -> PostResult:
+    """POST `alerts` to URL/api/v2/alerts once; the token never reaches `detail`."""
+    import urllib.error  # only to send: start-up stays lean
+    import urllib.request
+
+    where = display_url(url) + API_PATH
+    headers = {"Content-Type": "application/json", "User-Agent": "ttalertd"}
+    if bearer_token:
+        headers["Authorization"] = f"Bearer {bearer_token}"
+    request = urllib.request.Request(url.rstrip("/") + API_PATH, data=json.dumps(alerts).encode(),
+                                     headers=headers, method="POST")
+    try:
+        with _opener().open(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        detail = redact(f"{where}: HTTP {error.code}: {_error_body(error)}", bearer_token)
+        if is_transient_status(error.code):
+            return PostResult(False, detail=detail,
+                              retry_after=parse_retry_after(error.headers.get("Retry-After")))
+        return PostResult(False, permanent=True, detail=detail)
+    except (urllib.error.URLError, OSError) as error:  # refused, DNS, timeout, reset
+        reason = getattr(error, "reason", error)
+        return PostResult(False, detail=redact(f"{where} unreachable: {reason}", bearer_token))
+    except ValueError as error:  # not a URL urllib can use
+        return PostResult(False, permanent=True, detail=f"{where}: bad url: {error}")
+    return PostResult(True)
+
+
+@functools.cache
+def _opener() -> Any:
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        """A redirected POST would become a GET without its body: treat it as a refusal."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            return None
+
+    return urllib.request.build_opener(NoRedirect)
+
+
+def _error_body(error: Any) -> str:
+    try:
+        raw = error.read(ERROR_BODY_CHARS)
+    except OSError:
+        return "(no body)"
+    return raw.decode("utf-8", "replace").strip().replace("\n", " ") or "(empty body)"
+
+
+def backoff_ticks(attempts: int, cap: int) -> int:
+    """Ticks to wait after the n-th failed try: 1, 2, 4, 8 ... at most `cap` (the SMS schedule)."""
+    return min(2 ** min(max(attempts - 1, 0), 62), cap)
+
+
+class AlertmanagerPoster:
+    """Posts each tick's alerts to every URL; `kept` (State.alertmanager) survives restarts.
+
+    kept = {"started": {key: startsAt}, "urls": {display url: {"alerts": [{"key", "event",
+    "created", "alert"}], "attempts": n, "next_try_tick": t}}}"""
+
+    def __init__(self, config: AlertmanagerConfig, kept: dict[str, Any], *, host: str,
+                 alert_interval: float, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.config = config
+        self.host = host
+        self.alert_interval = alert_interval
+        self.timeout = timeout
+        self.kept = kept
+        if not _well_formed(kept):
+            if kept:
+                log.warning("alertmanager: kept posts in the state file are malformed; dropped")
+            kept.clear()
+        kept.setdefault("started", {})
+        kept.setdefault("urls", {})
+
+    def post(self, verdict: Verdict, *, sample_time: float, tick: int, ticks_per_hour: int
+             ) -> bool:
+        """Merge this tick's alerts into each URL's kept post and send what is due.
+
+        Returns True when something was not delivered: kept for later, refused, or dropped."""
+        new = tick_alerts(verdict, self.host, self.config.labels, sample_time=sample_time,
+                          alert_interval=self.alert_interval, started=self.kept["started"])
+        cap = max(1, int(ticks_per_hour))
+        undelivered = False
+        urls = {display_url(url): url for url in self.config.urls}
+        for name in list(self.kept["urls"]):  # URLs no longer configured: kept a day, then go
+            if name not in urls:
+                self._drop_aged(name, sample_time)
+        for name, url in urls.items():
+            slot = self.kept["urls"].setdefault(
+                name, {"alerts": [], "attempts": 0, "next_try_tick": tick})
+            _merge(slot["alerts"], new, sample_time)
+            undelivered |= self._drop_aged(name, sample_time)
+            if name not in self.kept["urls"]:
+                continue
+            if not _is_due(slot, tick, cap):
+                undelivered = True
+                continue
+            undelivered |= not self._send(name, url, slot, tick, cap)
+        return undelivered
+
+    def _send(self, name: str, url: str, slot: dict[str, Any], tick: int, cap: int) -> bool:
+        """POST the slot's alerts; True when delivered (the slot is then gone)."""
+        alerts = [entry["alert"] for entry in slot["alerts"]]
+        result = post_alerts(url, alerts, bearer_token=self.config.bearer_token,
+                             timeout=self.timeout)
+        if result.delivered:
+            del self.kept["urls"][name]
+            log.info("alertmanager %s: posted %d alerts", name, len(alerts))
+            return True
+        if result.permanent:
+            del self.kept["urls"][name]
+            log.error("alertmanager refused %d alerts for good, not retried: %s\nalerts were: %s",
+                      len(alerts), result.detail, _summaries(slot))
+            return False
+        slot["attempts"] += 1
+        wait = backoff_ticks(slot["attempts"], cap)
+        if result.retry_after is not None:  # the far side's Retry-After, in ticks, if longer
+            wait = min(max(wait, math.ceil(result.retry_after * cap / 3600.0)), cap)
+        slot["next_try_tick"] = tick + wait
+        log.warning("alertmanager: %d alerts kept (try %d), next try at tick %d: %s",
+                    len(alerts), slot["attempts"], slot["next_try_tick"], result.detail)
+        return False
+
+    def _drop_aged(self, name: str, now: float) -> bool:
+        """Drop the slot's alerts older than MAX_AGE (and the slot, once empty); True if any."""
+        slot = self.kept["urls"][name]
+        aged = [e for e in slot["alerts"] if now - e["created"] > MAX_AGE]
+        if aged:
+            slot["alerts"] = [e for e in slot["alerts"] if e not in aged]
+            log.error("alertmanager %s: dropped %d alerts undelivered for a day: %s",
+                      name, len(aged), "; ".join(e["alert"]["annotations"]["summary"]
+                                                 for e in aged))
+        if not slot["alerts"]:
+            del self.kept["urls"][name]
+        return bool(aged)
+
+
+def _merge(kept: list[dict[str, Any]], new: list[tuple[str, dict[str, Any]]], now: float) -> None:
+    """Events are added; a condition's latest state replaces its kept one."""
+    for key, alert in new:
+        event = alert["labels"]["severity"] == "info"
+        if not event:
+            kept[:] = [e for e in kept if e["event"] or e["key"] != key]
+        kept.append({"key": key, "event": event, "created": now, "alert": alert})
+
+
+def _is_due(slot: dict[str, Any], tick: int, cap: int) -> bool:
+    # a next_try_tick beyond any backoff means the tick count was reset: try now
+    return slot["next_try_tick"] <= tick or slot["next_try_tick"] - tick > cap
+
+
+def _summaries(slot: dict[str, Any]) -> str:
+    return "; ".join(e["alert"]["annotations"]["summary"] for e in slot["alerts"])
+
+
+def _well_formed(kept: dict[str, Any]) -> bool:
+    try:
+        if not all(isinstance(v, int | float) for v in kept.get("started", {}).values()):
+            return False
+        for slot in kept.get("urls", {}).values():
+            int(slot["attempts"]), int(slot["next_try_tick"])
+            for entry in slot["alerts"]:
+                entry["key"], entry["event"], float(entry["created"])
+                entry["alert"]["labels"]["severity"], entry["alert"]["annotations"]["summary"]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def build_alertmanager_notifiers(config: AlertmanagerConfig) -> list:
+    """None: Alertmanager is not a message notifier (the runner posts to it each tick).
+    Only for the placeholder hook in notifiers/__init__.py, which is to be removed."""
+    return []

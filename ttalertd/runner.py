@@ -14,6 +14,7 @@ from ttalertd.alerts import Message
 from ttalertd.config import Config
 from ttalertd.message import compose
 from ttalertd.notifiers import build_notifiers
+from ttalertd.notifiers.alertmanager import AlertmanagerPoster
 from ttalertd.readings import Reading, Source, read
 from ttalertd.rules.evaluate import Verdict, evaluate
 from ttalertd.state import load_state, save_state
@@ -42,6 +43,12 @@ class Runner:
         """New values apply from the next tick; the remembered state is kept."""
         self.config = config
         self.notifiers = build_notifiers(config, dry_run=self.dry_run, stdout=self.stdout)
+        # Alertmanager (issue 10): condition states each tick, not messages; --dry-run never posts
+        self.alertmanager = None
+        if config.alertmanager is not None and not self.dry_run:
+            self.alertmanager = AlertmanagerPoster(config.alertmanager, self.state.alertmanager,
+                                                   host=self.host,
+                                                   alert_interval=config.alert_interval)
 
     def start(self) -> None:
         """Take the baseline sample; with no remembered sessions, its logins are already known."""
@@ -76,6 +83,9 @@ class Runner:
         report = delivery.flush(self.outbox, self.notifiers, now=now, tick=tick,
                                 ticks_per_hour=self._ticks_per_hour())
         self.undelivered |= report.undelivered
+        if self.alertmanager is not None:  # issue 10: kept posts live in state.alertmanager
+            self.undelivered |= self.alertmanager.post(verdict, sample_time=reading.time, tick=tick,
+                                                       ticks_per_hour=self._ticks_per_hour())
         self.save()
         self._log_summary(tick, reading, verdict, report)
         return verdict

@@ -16,7 +16,7 @@ _CHUNK = 4096
 
 def read_file(path: str) -> bytes:
     """The whole file, read with os.open/os.read (procfs files report size 0, so read to EOF)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY)
     try:
         data = os.read(fd, _CHUNK)
         if len(data) < _CHUNK:
@@ -42,5 +42,10 @@ def _or_skip(call: Callable[..., T], *args: object) -> T | None:
 
 
 def _read_or_skip(path: str) -> bytes | None:
-    """The file's bytes, or None when it vanished or may not be read."""
-    return _or_skip(read_file, path)
+    """The file's bytes, or None when it vanished or may not be read (inlined: the hot path)."""
+    try:
+        return read_file(path)
+    except OSError as exc:
+        if exc.errno in _SKIP_ERRNOS:
+            return None
+        raise

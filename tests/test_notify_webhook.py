@@ -184,3 +184,8 @@ def test_send_test_message_console_when_nothing_configured():
     out = io.StringIO()
     assert send_test_message(Config(), "web1", out) == [("console", True, "")]
     assert out.getvalue().startswith("web1\n")
+
+
+def test_webhook_url_with_an_ntfy_template_query_reaches_the_server(capture):
+    Webhook(capture.url + "?tpl=1&m={{.text}}").send(MESSAGE)
+    assert capture.requests[0][0] == "/ops?tpl=1&m={{.text}}"

@@ -1,0 +1,219 @@
+"""Alertmanager client: the v2 JSON built from a Verdict, and its posts against a loopback stand-in."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+
+import pytest
+from am_capture import Capture
+
+from ttalertd.alerts import Alert
+from ttalertd.config_records import AlertmanagerConfig
+from ttalertd.memory import AlertMemory
+from ttalertd.notifiers.alertmanager import AlertmanagerPoster, rfc3339, tick_alerts
+from ttalertd.rules.evaluate import Verdict
+
+T0 = 1764072000.0  # 2025-11-25T12:00:00Z
+INTERVAL = 60.0
+HOST = "web1"
+OPS = (("team", "ops"), ("user", "never-replaces-ttalertds-own"))
+
+
+def verdict(firing=(), resolved=(), events=()) -> Verdict:
+    return Verdict(lines=(), events=tuple(events), resolved=tuple(resolved), firing=tuple(firing),
+                   memory=AlertMemory(), reset=False, held=0)
+
+
+LOAD = Alert("load", "load average 3.52 2.10 1.30 (limit 1.2)", "load", starts_at=T0 - 120)
+CPU = Alert("cpu", "cpu 99.5% pid 4242 bob python3: python3 spin.py", "cpu:python3",
+            labels=(("process", "python3"),), starts_at=T0 - 60)
+DISK_BACK = Alert("disk", "disk /var back to normal: 12% free", "disk:/var", recovery=True,
+                  labels=(("mountpoint", "/var"),))
+LOGIN = Alert("login", "alice logged on pts/0 from 10.0.0.5", "login:alice|pts/0|10.0.0.5",
+              labels=(("user", "alice"), ("line", "pts/0"), ("remote_host", "10.0.0.5")),
+              starts_at=T0)
+LOCAL = Alert("logout", "bob logged off tty1", "logout:bob|tty1|",
+              labels=(("user", "bob"), ("line", "tty1")), starts_at=T0)
+REBOOT = Alert("reboot", "rebooted at 2025-11-25 11:58", "reboot:b1", starts_at=T0 - 100)
+
+
+def test_rfc3339_is_utc_with_milliseconds():
+    assert rfc3339(T0) == "2025-11-25T12:00:00.000Z"
+    assert rfc3339(T0 + 1.2345) == "2025-11-25T12:00:01.234Z"
+
+
+def test_the_json_of_one_tick_exactly():
+    started = {"disk:/var": T0 - 600}  # the disk alert fired ten ticks ago
+    got = tick_alerts(verdict([LOAD, CPU], [DISK_BACK], [LOGIN, LOCAL, REBOOT]), HOST, OPS,
+                      sample_time=T0, alert_interval=INTERVAL, started=started)
+    base = {"instance": HOST}
+    assert got == [
+        ("load", {
+            "labels": {"alertname": "TTAlertLoad", **base, "severity": "warning", "team": "ops",
+                       "user": "never-replaces-ttalertds-own"},
+            "annotations": {"summary": "load average 3.52 2.10 1.30 (limit 1.2)"},
+            "startsAt": "2025-11-25T11:58:00.000Z", "endsAt": "2025-11-25T12:04:00.000Z"}),
+        ("cpu:python3", {
+            "labels": {"alertname": "TTAlertCPU", **base, "severity": "warning",
+                       "process": "python3", "team": "ops",
+                       "user": "never-replaces-ttalertds-own"},
+            "annotations": {"summary": "cpu 99.5% pid 4242 bob python3: python3 spin.py"},
+            "startsAt": "2025-11-25T11:59:00.000Z", "endsAt": "2025-11-25T12:04:00.000Z"}),
+        ("disk:/var", {
+            "labels": {"alertname": "TTAlertDisk", **base, "severity": "warning",
+                       "mountpoint": "/var", "team": "ops",
+                       "user": "never-replaces-ttalertds-own"},
+            "annotations": {"summary": "disk /var back to normal: 12% free"},
+            "startsAt": "2025-11-25T11:50:00.000Z", "endsAt": "2025-11-25T12:00:00.000Z"}),
+        ("login:alice|pts/0|10.0.0.5", {
+            "labels": {"alertname": "TTAlertLogin", **base, "severity": "info", "user": "alice",
+                       "line": "pts/0", "remote_host": "10.0.0.5", "team": "ops"},
+            "annotations": {"summary": "alice logged on pts/0 from 10.0.0.5"},
+            "startsAt": "2025-11-25T12:00:00.000Z", "endsAt": "2025-11-25T12:01:00.000Z"}),
+        ("logout:bob|tty1|", {
+            "labels": {"alertname": "TTAlertLogout", **base, "severity": "info", "user": "bob",
+                       "line": "tty1", "team": "ops"},
+            "annotations": {"summary": "bob logged off tty1"},
+            "startsAt": "2025-11-25T12:00:00.000Z", "endsAt": "2025-11-25T12:01:00.000Z"}),
+        ("reboot:b1", {
+            "labels": {"alertname": "TTAlertReboot", **base, "severity": "info", "team": "ops",
+                       "user": "never-replaces-ttalertds-own"},
+            "annotations": {"summary": "rebooted at 2025-11-25 11:58"},
+            "startsAt": "2025-11-25T12:00:00.000Z", "endsAt": "2025-11-25T12:01:00.000Z"}),
+    ]
+    assert started == {"load": T0 - 120, "cpu:python3": T0 - 60}  # the recovered one is gone
+
+
+def test_a_recovery_without_a_start_of_its_own_gets_its_firing_start_or_now():
+    load_back = Alert("load", "load back to normal: 1.20 1.10 0.70", "load", recovery=True)
+    started: dict[str, float] = {}
+    tick_alerts(verdict([LOAD]), HOST, (), sample_time=T0, alert_interval=INTERVAL,
+                started=started)
+    [(_, alert)] = tick_alerts(verdict(resolved=[load_back]), HOST, (), sample_time=T0 + 60,
+                               alert_interval=INTERVAL, started=started)
+    assert (alert["startsAt"], alert["endsAt"]) == ("2025-11-25T11:58:00.000Z",
+                                                    "2025-11-25T12:01:00.000Z")
+    [(_, alert)] = tick_alerts(verdict(resolved=[load_back]), HOST, (), sample_time=T0,
+                               alert_interval=INTERVAL, started={})
+    assert alert["startsAt"] == alert["endsAt"] == "2025-11-25T12:00:00.000Z"
+
+
+# --- posting, against the loopback stand-in -----------------------------------------------
+
+TOKEN = "s3cret-bearer-token"
+
+
+def free_url() -> str:
+    """A loopback URL where nothing listens (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def poster(urls, kept, token=None) -> AlertmanagerPoster:
+    config = AlertmanagerConfig(urls=tuple(urls), labels=(("team", "ops"),), bearer_token=token)
+    return AlertmanagerPoster(config, kept, host=HOST, alert_interval=INTERVAL, timeout=5.0)
+
+
+def names(post) -> list[str]:
+    return [a["labels"]["alertname"] for a in post.body]
+
+
+@pytest.fixture
+def am():
+    with Capture() as first, Capture() as second:
+        yield first, second
+
+
+def test_both_urls_get_every_alert_with_the_token_and_it_is_never_logged(am, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    first, second = am
+    kept: dict = {}
+    p = poster([first.url, second.url + "/"], kept, token=TOKEN)
+    assert p.post(verdict([LOAD, CPU], events=[LOGIN]), sample_time=T0, tick=1,
+                  ticks_per_hour=60) is False
+    for capture in am:
+        [post] = capture.posts
+        assert post.path == "/api/v2/alerts"
+        assert post.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert post.headers["Content-Type"] == "application/json"
+        assert names(post) == ["TTAlertLoad", "TTAlertCPU", "TTAlertLogin"]
+    assert kept["urls"] == {}
+    first.statuses = [500]
+    second.statuses = [400]
+    p.post(verdict([LOAD]), sample_time=T0 + 60, tick=2, ticks_per_hour=60)
+    assert TOKEN not in caplog.text and TOKEN not in json.dumps(kept)
+
+
+def test_down_keeps_merged_posts_with_backoff_and_delivers_them_when_back():
+    down = free_url()
+    kept: dict = {}
+    p = poster([down], kept)
+    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60)
+    [slot] = kept["urls"].values()
+    assert (slot["attempts"], slot["next_try_tick"]) == (1, 2)
+    # tick 2: tried again, the load condition's newer state replaces the kept one
+    assert p.post(verdict([LOAD, CPU], events=[LOCAL]), sample_time=T0 + 60, tick=2,
+                  ticks_per_hour=60)
+    assert (slot["attempts"], slot["next_try_tick"]) == (2, 4)
+    assert p.post(verdict([CPU], resolved=[DISK_BACK]), sample_time=T0 + 120, tick=3,
+                  ticks_per_hour=60)  # not due: not tried, still merged
+    assert slot["attempts"] == 2
+    with Capture(port=int(down.rsplit(":", 1)[1])) as back:  # the Alertmanager is back
+        assert p.post(verdict([CPU]), sample_time=T0 + 180, tick=4, ticks_per_hour=60) is False
+    [post] = back.posts
+    # the undelivered events, plus the latest state of each condition
+    assert names(post) == ["TTAlertLogin", "TTAlertLoad", "TTAlertLogout", "TTAlertDisk",
+                           "TTAlertCPU"]
+    assert post.body[1]["endsAt"] == rfc3339(T0 + 60 + 4 * INTERVAL)
+    assert post.body[-1]["endsAt"] == rfc3339(T0 + 180 + 4 * INTERVAL)
+    assert kept["urls"] == {}
+
+
+def test_backoff_is_capped_at_an_hour_of_ticks_and_a_day_old_post_is_dropped(caplog):
+    kept: dict = {}
+    p = poster([free_url()], kept)
+    tick, nexts = 1, []
+    for _ in range(6):
+        p.post(verdict(events=[LOGIN]), sample_time=T0 + tick, tick=tick, ticks_per_hour=10)
+        [slot] = kept["urls"].values()
+        tick = slot["next_try_tick"]
+        nexts.append(tick)
+    assert nexts == [2, 4, 8, 16, 26, 36]
+    p.post(verdict(), sample_time=T0 + 24 * 3600 + 2, tick=tick, ticks_per_hour=10)
+    [slot] = kept["urls"].values()
+    assert len(slot["alerts"]) == 5 and "dropped 1 alerts undelivered for a day" in caplog.text
+
+
+def test_a_400_is_refused_for_good_and_logged_with_its_body(am, caplog):
+    first, _ = am
+    first.statuses = [400]
+    kept: dict = {}
+    p = poster([first.url], kept)
+    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60)
+    assert kept["urls"] == {} and first.posts == []
+    assert "HTTP 400" in caplog.text and '"message":"bad alert"' in caplog.text
+    assert p.post(verdict([LOAD]), sample_time=T0 + 60, tick=2, ticks_per_hour=60) is False
+    assert names(first.posts[0]) == ["TTAlertLoad"]  # the refused login is not sent again
+    assert first.answers == [400, 200]
+
+
+def test_429_and_5xx_are_kept(am):
+    first, _ = am
+    first.statuses = [429, 503]
+    kept: dict = {}
+    p = poster([first.url], kept)
+    assert p.post(verdict(events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60)
+    assert p.post(verdict(), sample_time=T0 + 60, tick=2, ticks_per_hour=60)
+    assert p.post(verdict(), sample_time=T0 + 120, tick=4, ticks_per_hour=60) is False
+    assert first.answers == [429, 503, 200] and names(first.posts[0]) == ["TTAlertLogin"]
+
+
+def test_malformed_kept_state_is_dropped_not_fatal(am):
+    first, _ = am
+    kept: dict = {"urls": {"x": {"alerts": "garbage"}}}
+    p = poster([first.url], kept)
+    assert p.post(verdict([LOAD]), sample_time=T0, tick=1, ticks_per_hour=60) is False
+    assert names(first.posts[0]) == ["TTAlertLoad"]

@@ -53,14 +53,15 @@ def enqueue(
     Returns the message the rate-limited notifiers will get (with a summary line of held
     alerts when there are some), None when it was held, or `message` itself when no
     notifier is rate limited (Alertmanager gets `message` unchanged either way)."""
-    limited = [n for n in notifiers if n.rate_limited]
+    unique = list({n.key: n for n in notifiers}.values())  # a number listed twice gets one SMS
+    limited = [n for n in unique if n.rate_limited]
     outgoing: Message | None = message
     if limited:
         outgoing = _pass_rate_limit(outbox, message, now=now, max_per_hour=max_per_hour)
         if outgoing is not None:
             for notifier in limited:
                 outbox.entries.append(_entry(notifier.key, outgoing, now, tick))
-    for notifier in notifiers:
+    for notifier in unique:
         if not notifier.rate_limited:
             outbox.entries.append(_entry(notifier.key, message, now, tick))
     return outgoing

@@ -84,9 +84,9 @@ def test_one_message_counts_once_however_many_notifiers():
 
 
 def test_a_destination_listed_twice_gets_one_copy():
-    phone, outbox = Recorder(), Outbox()
-    send_one(outbox, message(0), [phone, Recorder(phone.key)], T0)
-    assert phone.sent == [message(0).text] and outbox.entries == []
+    phone, twin, outbox = Recorder(), Recorder(), Outbox()
+    send_one(outbox, message(0), [phone, twin], T0)
+    assert phone.sent + twin.sent == [message(0).text] and outbox.entries == []
 
 
 def test_console_counts_too():

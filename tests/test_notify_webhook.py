@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ttalertd.alerts import Alert, Message
-from ttalertd.config_records import Config, TwilioConfig, WebhookConfig
+from ttalertd.config_records import AlertmanagerConfig, Config, TwilioConfig, WebhookConfig
 from ttalertd.notifiers import (
     ConsoleNotifier,
     DeliveryError,
@@ -159,6 +159,14 @@ def test_build_notifiers_dry_run_is_console_only():
 
 def test_build_notifiers_empty_config_is_console():
     assert [n.key for n in build_notifiers(Config(), dry_run=False, stdout=io.StringIO())] == [
+        "console"
+    ]
+
+
+def test_alertmanager_alone_means_no_message_notifier_and_no_console():
+    config = Config(alertmanager=AlertmanagerConfig(urls=("http://127.0.0.1:9093",)))
+    assert build_notifiers(config, dry_run=False, stdout=io.StringIO()) == []
+    assert [n.key for n in build_notifiers(config, dry_run=True, stdout=io.StringIO())] == [
         "console"
     ]
 

@@ -1,0 +1,151 @@
+"""Cost of one tick: ttalertd against the raw read floor, psutil and top, with N idle processes.
+
+Run: python benchmarks/bench_tick.py [--procs N] [--scale M] [--rounds R]
+Spawns idle `sleep` children (always reaped, also on Ctrl-C), times the contenders round by round
+(interleaved, so a noisy neighbour hurts them alike), then grows to M processes for the per-process
+cost, and measures the start-up and daemon-memory targets. Prints every figure and PASS/FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run as a script or imported
+
+import bench_start  # noqa: E402
+from bench_children import idle_children  # noqa: E402
+from contenders import PsutilTick, TtalertdTick, floor_tick, top_tick  # noqa: E402
+
+Contender = Callable[[], int]
+
+
+def time_rounds(contenders: dict[str, Contender], rounds: int) -> dict[str, dict[str, float]]:
+    """Median wall ms (and CPU ms, children included) of each contender, interleaved by round."""
+    wall: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
+    seen: dict[str, int] = {}
+    names = list(contenders)
+    for index in range(rounds):
+        shift = index % len(names)  # rotate the order so no contender always runs first
+        for name in names[shift:] + names[:shift]:
+            before_cpu = _cpu_seconds()
+            start = time.perf_counter()
+            seen[name] = contenders[name]()
+            wall[name].append((time.perf_counter() - start) * 1000)
+            cpu[name].append((_cpu_seconds() - before_cpu) * 1000)
+    return {name: {"wall_ms": statistics.median(wall[name]), "cpu_ms": statistics.median(cpu[name]),
+                   "procs": seen[name]} for name in names}  # fmt: skip
+
+
+def _cpu_seconds() -> float:
+    """User+system CPU of this process and its reaped children (top runs as a child)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def bench_ticks(procs: int, scale: int, rounds: int, scale_rounds: int) -> dict[str, object]:
+    """All four contenders at `procs` children; floor and ttalertd again at `scale` (0: skip)."""
+    result: dict[str, object] = {}
+    with idle_children(procs) as children:
+        contenders = {"floor": floor_tick, "ttalertd": TtalertdTick(), "psutil": PsutilTick(),
+                      "top": top_tick}  # fmt: skip
+        time_rounds(contenders, 1)  # warm-up: caches, dentries, first cpu_percent
+        result["base"] = time_rounds(contenders, rounds)
+        if scale:
+            children.grow_to(scale)
+            few = {"floor": floor_tick, "ttalertd": TtalertdTick()}
+            time_rounds(few, 1)
+            result["scaled"] = time_rounds(few, scale_rounds)
+    return result
+
+
+def machine() -> str:
+    model = "?"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, "
+            f"Python {platform.python_version()}")  # fmt: skip
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[str], bool]:
+    """The printed table and whether every target held."""
+    base = ticks["base"]
+    ours = base["ttalertd"]["wall_ms"]
+    lines = [f"machine: {machine()}", "",
+             f"one tick, {base['ttalertd']['procs']} processes (median wall ms / CPU ms):"]
+    for name, row in base.items():
+        lines.append(f"  {name:<9} {row['wall_ms']:8.1f} ms  cpu {row['cpu_ms']:7.1f} ms  "
+                     f"ttalertd/{name} = {ours / row['wall_ms']:.3f}")  # fmt: skip
+    targets = [("ttalertd/floor <= 1.5", ours / base["floor"]["wall_ms"], 1.5),
+               ("ttalertd/psutil <= 0.25", ours / base["psutil"]["wall_ms"], 0.25),
+               ("ttalertd/top <= 0.1", ours / base["top"]["wall_ms"], 0.1)]  # fmt: skip
+    results = [(label, f"{value:.3f}", value <= limit) for label, value, limit in targets]
+    per_base = ours / base["ttalertd"]["procs"] * 1000
+    lines += ["", f"per process at {base['ttalertd']['procs']}: {per_base:.2f} us "
+              f"(floor {base['floor']['wall_ms'] / base['floor']['procs'] * 1000:.2f} us)"]
+    if "scaled" in ticks:
+        scaled = ticks["scaled"]
+        per_scaled = scaled["ttalertd"]["wall_ms"] / scaled["ttalertd"]["procs"] * 1000
+        floor_scaled = scaled["floor"]["wall_ms"] / scaled["floor"]["procs"] * 1000
+        lines.append(f"per process at {scaled['ttalertd']['procs']}: {per_scaled:.2f} us "
+                     f"(floor {floor_scaled:.2f} us; tick {scaled['ttalertd']['wall_ms']:.1f} ms)")
+        results.append(("per-process cost at scale / at base <= 1.2",
+                        f"{per_scaled / per_base:.3f}", per_scaled / per_base <= 1.2))  # fmt: skip
+    if memory is not None:
+        lines.append(f"daemon after {memory['ticks']} replayed ticks: peak RSS {memory['peak_kb']}"
+                     f" kB, final {memory['final_kb']} kB, twilio imported: "
+                     f"{memory['twilio_imported']}")  # fmt: skip
+        results.append(("daemon peak RSS <= 20 MB (20480 kB), twilio not imported",
+                        f"{memory['peak_kb']} kB",
+                        memory["peak_kb"] <= 20480 and not memory["twilio_imported"]))
+    if start is not None:
+        lines.append(f"start to exit: python -c pass {start['python_ms']:.1f} ms, "
+                     f"ttalertd snapshot --replay {start['snapshot_ms']:.1f} ms")
+        results.append(("snapshot start-up over python -c pass <= 100 ms",
+                         f"{start['overhead_ms']:.1f} ms", start["overhead_ms"] <= 100))
+    lines += ["", "targets:"]
+    lines += [f"  {verdict(ok)}  {label}: {value}" for label, value, ok in results]
+    return lines, all(ok for _, _, ok in results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--procs", type=int, default=2000, help="idle children (default 2000)")
+    parser.add_argument("--scale", type=int, default=10000,
+                        help="grow to this many children for the per-process cost (0: skip)")
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds (default 15)")
+    parser.add_argument("--scale-rounds", type=int, default=7)
+    parser.add_argument("--start-runs", type=int, default=11, help="start-up runs (0: skip)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the daemon RSS run")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    memory = None
+    if not args.no_memory:
+        with tempfile.TemporaryDirectory() as scratch:
+            scenario = bench_start.record_scenario(os.path.join(scratch, "scenario"))
+            memory = bench_start.daemon_memory(scenario)
+    start = bench_start.startup_overhead(args.start_runs) if args.start_runs else None
+    ticks = bench_ticks(args.procs, args.scale, args.rounds, args.scale_rounds)
+    lines, passed = report(ticks, start, memory)
+    print("\n".join(lines))
+    print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

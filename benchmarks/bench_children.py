@@ -41,7 +41,9 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 @contextlib.contextmanager
 def idle_children(count: int) -> Iterator[IdleChildren]:
     """`count` idle children for the block; SIGTERM/SIGHUP become KeyboardInterrupt so finally runs."""
-    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
+    }
     children = IdleChildren()
     try:
         children.grow_to(count)

@@ -52,8 +52,9 @@ def startup_overhead(runs: int = 11, scenario: str = SMALL_SCENARIO) -> dict[str
     with tempfile.TemporaryDirectory() as cwd:  # no ./credentials.yml to pick up
         for _ in range(runs):
             bare.append(_wall_ms([sys.executable, "-c", "pass"], cwd))
-            snapshot.append(_wall_ms(
-                [sys.executable, "-m", "ttalertd", "snapshot", "--replay", scenario], cwd))
+            snapshot.append(
+                _wall_ms([sys.executable, "-m", "ttalertd", "snapshot", "--replay", scenario], cwd)
+            )
     python_ms, snapshot_ms = statistics.median(bare), statistics.median(snapshot)
     return {"python_ms": python_ms, "snapshot_ms": snapshot_ms,
             "overhead_ms": snapshot_ms - python_ms}  # fmt: skip
@@ -72,8 +73,7 @@ def daemon_memory(scenario: str) -> dict[str, object]:
         env = clean_env() | {"BENCH_MEMORY_REPORT": report}
         argv = [sys.executable, "-c", _MEASURED_MAIN, "--dry-run", "--replay", scenario,
                 "--state", os.path.join(cwd, "memory.json")]  # fmt: skip
-        done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         if done.returncode not in (0, 1) or not os.path.exists(report):
             raise RuntimeError(f"daemon exited {done.returncode}: {done.stderr[-500:]}")
         with open(report) as data:

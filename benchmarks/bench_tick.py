@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run as a script or imported
 
-import bench_start  # noqa: E402
-from bench_children import idle_children  # noqa: E402
-from contenders import PsutilTick, TtalertdTick, floor_tick, top_tick  # noqa: E402
+import bench_start
+from bench_children import idle_children
+from contenders import PsutilTick, TtalertdTick, floor_tick, top_tick
 
 Contender = Callable[[], int]
 
@@ -47,7 +47,10 @@ def time_rounds(contenders: dict[str, Contender], rounds: int) -> dict[str, dict
 
 def _cpu_seconds() -> float:
     """User+system CPU of this process and its reaped children (top runs as a child)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -86,8 +89,11 @@ def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[s
     """The printed table and whether every target held."""
     base = ticks["base"]
     ours = base["ttalertd"]["wall_ms"]
-    lines = [f"machine: {machine()}", "",
-             f"one tick, {base['ttalertd']['procs']} processes (median wall ms / CPU ms):"]
+    lines = [
+        f"machine: {machine()}",
+        "",
+        f"one tick, {base['ttalertd']['procs']} processes (median wall ms / CPU ms):",
+    ]
     for name, row in base.items():
         lines.append(f"  {name:<9} {row['wall_ms']:8.1f} ms  cpu {row['cpu_ms']:7.1f} ms  "
                      f"ttalertd/{name} = {ours / row['wall_ms']:.3f}")  # fmt: skip
@@ -96,28 +102,45 @@ def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[s
                ("ttalertd/top <= 0.1", ours / base["top"]["wall_ms"], 0.1)]  # fmt: skip
     results = [(label, f"{value:.3f}", value <= limit) for label, value, limit in targets]
     per_base = ours / base["ttalertd"]["procs"] * 1000
-    lines += ["", f"per process at {base['ttalertd']['procs']}: {per_base:.2f} us "
-              f"(floor {base['floor']['wall_ms'] / base['floor']['procs'] * 1000:.2f} us)"]
+    per_floor = base["floor"]["wall_ms"] / base["floor"]["procs"] * 1000
+    lines += [
+        "",
+        f"per process at {base['ttalertd']['procs']}: {per_base:.2f} us "
+        + f"(floor {per_floor:.2f} us)",
+    ]
     if "scaled" in ticks:
         scaled = ticks["scaled"]
         per_scaled = scaled["ttalertd"]["wall_ms"] / scaled["ttalertd"]["procs"] * 1000
         floor_scaled = scaled["floor"]["wall_ms"] / scaled["floor"]["procs"] * 1000
-        lines.append(f"per process at {scaled['ttalertd']['procs']}: {per_scaled:.2f} us "
-                     f"(floor {floor_scaled:.2f} us; tick {scaled['ttalertd']['wall_ms']:.1f} ms)")
+        lines.append(
+            f"per process at {scaled['ttalertd']['procs']}: {per_scaled:.2f} us "
+            f"(floor {floor_scaled:.2f} us; tick {scaled['ttalertd']['wall_ms']:.1f} ms)"
+        )
         results.append(("per-process cost at scale / at base <= 1.2",
                         f"{per_scaled / per_base:.3f}", per_scaled / per_base <= 1.2))  # fmt: skip
     if memory is not None:
         lines.append(f"daemon after {memory['ticks']} replayed ticks: peak RSS {memory['peak_kb']}"
                      f" kB, final {memory['final_kb']} kB, twilio imported: "
                      f"{memory['twilio_imported']}")  # fmt: skip
-        results.append(("daemon peak RSS <= 20 MB (20480 kB), twilio not imported",
-                        f"{memory['peak_kb']} kB",
-                        memory["peak_kb"] <= 20480 and not memory["twilio_imported"]))
+        results.append(
+            (
+                "daemon peak RSS <= 20 MB (20480 kB), twilio not imported",
+                f"{memory['peak_kb']} kB",
+                memory["peak_kb"] <= 20480 and not memory["twilio_imported"],
+            )
+        )
     if start is not None:
-        lines.append(f"start to exit: python -c pass {start['python_ms']:.1f} ms, "
-                     f"ttalertd snapshot --replay {start['snapshot_ms']:.1f} ms")
-        results.append(("snapshot start-up over python -c pass <= 100 ms",
-                         f"{start['overhead_ms']:.1f} ms", start["overhead_ms"] <= 100))
+        lines.append(
+            f"start to exit: python -c pass {start['python_ms']:.1f} ms, "
+            f"ttalertd snapshot --replay {start['snapshot_ms']:.1f} ms"
+        )
+        results.append(
+            (
+                "snapshot start-up over python -c pass <= 100 ms",
+                f"{start['overhead_ms']:.1f} ms",
+                start["overhead_ms"] <= 100,
+            )
+        )
     lines += ["", "targets:"]
     lines += [f"  {verdict(ok)}  {label}: {value}" for label, value, ok in results]
     return lines, all(ok for _, _, ok in results)
@@ -126,8 +149,12 @@ def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--procs", type=int, default=2000, help="idle children (default 2000)")
-    parser.add_argument("--scale", type=int, default=10000,
-                        help="grow to this many children for the per-process cost (0: skip)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=10000,
+        help="grow to this many children for the per-process cost (0: skip)",
+    )
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds (default 15)")
     parser.add_argument("--scale-rounds", type=int, default=7)
     parser.add_argument("--start-runs", type=int, default=11, help="start-up runs (0: skip)")

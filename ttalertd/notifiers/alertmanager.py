@@ -273,8 +273,3 @@ def _well_formed(kept: dict[str, Any]) -> bool:
         return False
     return True
 
-
-def build_alertmanager_notifiers(config: AlertmanagerConfig) -> list:
-    """None: Alertmanager is not a message notifier (the runner posts to it each tick).
-    Only for the placeholder hook in notifiers/__init__.py, which is to be removed."""
-    return []

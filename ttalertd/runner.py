@@ -35,7 +35,8 @@ class Runner:
         self.state = load_state(state_path)
         self.outbox = delivery.Outbox.from_json(self.state.outbox)
         self.prev: proc.Snapshot | None = None
-        self.undelivered = False  # a message of this run was kept or refused: exit 1
+        self.lost = False  # a message of this run was refused for good or aged out
+        self.kept = False  # the last flush left a message waiting for a later try
         self._uptime_anchor: float | None = None
         self.apply_config(config)
 
@@ -82,13 +83,19 @@ class Runner:
         self.save()  # the outbox is on disk before the first try: at least once across a crash
         report = delivery.flush(self.outbox, self.notifiers, now=now, tick=tick,
                                 ticks_per_hour=self._ticks_per_hour())
-        self.undelivered |= report.undelivered
+        self.lost |= report.refused > 0 or report.dropped > 0
+        self.kept = report.kept > 0
         if self.alertmanager is not None:  # issue 10: kept posts live in state.alertmanager
             self.undelivered |= self.alertmanager.post(verdict, sample_time=reading.time, tick=tick,
                                                        ticks_per_hour=self._ticks_per_hour())
         self.save()
         self._log_summary(tick, reading, verdict, report)
         return verdict
+
+    @property
+    def undelivered(self) -> bool:
+        """Exit 1: a message was refused for good, or is still kept when the run ends."""
+        return self.lost or self.kept
 
     def save(self) -> None:
         self.state.outbox = self.outbox.to_json()

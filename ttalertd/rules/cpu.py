@@ -32,7 +32,9 @@ def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tup
     # streaks follow one process: a pid seen in one sample only can never hold two ticks
     streaks: dict[int, list[float]] = {}
     for r in over:
-        count, since = memory.cpu_streaks.get(r.pid, (0, reading.time))
+        # a reused pid is another process: its streak starts again
+        known = None if r.pid in reading.new_pids else memory.cpu_streaks.get(r.pid)
+        count, since = known or (0, reading.time)
         streaks[r.pid] = [count + 1, since]
     memory.cpu_streaks = streaks
     out: list[tuple[Alert, Change]] = []

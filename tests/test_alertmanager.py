@@ -12,7 +12,7 @@ from am_capture import Capture
 from ttalertd.alerts import Alert
 from ttalertd.config_records import AlertmanagerConfig
 from ttalertd.memory import AlertMemory
-from ttalertd.notifiers.alertmanager import AlertmanagerPoster, rfc3339, tick_alerts
+from ttalertd.notifiers.alertmanager import AlertmanagerPoster, TickReport, rfc3339, tick_alerts
 from ttalertd.rules.evaluate import Verdict
 
 T0 = 1764072000.0  # 2025-11-25T12:00:00Z
@@ -103,6 +103,7 @@ def test_a_recovery_without_a_start_of_its_own_gets_its_firing_start_or_now():
 # --- posting, against the loopback stand-in -----------------------------------------------
 
 TOKEN = "s3cret-bearer-token"
+NOTHING_LEFT, KEPT = TickReport(lost=False, kept=False), TickReport(lost=False, kept=True)
 
 
 def free_url() -> str:
@@ -133,7 +134,7 @@ def test_both_urls_get_every_alert_with_the_token_and_it_is_never_logged(am, cap
     kept: dict = {}
     p = poster([first.url, second.url + "/"], kept, token=TOKEN)
     assert p.post(verdict([LOAD, CPU], events=[LOGIN]), sample_time=T0, tick=1,
-                  ticks_per_hour=60) is False
+                  ticks_per_hour=60) == NOTHING_LEFT
     for capture in am:
         [post] = capture.posts
         assert post.path == "/api/v2/alerts"
@@ -151,18 +152,20 @@ def test_down_keeps_merged_posts_with_backoff_and_delivers_them_when_back():
     down = free_url()
     kept: dict = {}
     p = poster([down], kept)
-    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60)
+    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1,
+                  ticks_per_hour=60) == KEPT
     [slot] = kept["urls"].values()
     assert (slot["attempts"], slot["next_try_tick"]) == (1, 2)
     # tick 2: tried again, the load condition's newer state replaces the kept one
     assert p.post(verdict([LOAD, CPU], events=[LOCAL]), sample_time=T0 + 60, tick=2,
-                  ticks_per_hour=60)
+                  ticks_per_hour=60) == KEPT
     assert (slot["attempts"], slot["next_try_tick"]) == (2, 4)
     assert p.post(verdict([CPU], resolved=[DISK_BACK]), sample_time=T0 + 120, tick=3,
-                  ticks_per_hour=60)  # not due: not tried, still merged
+                  ticks_per_hour=60) == KEPT  # not due: not tried, still merged
     assert slot["attempts"] == 2
     with Capture(port=int(down.rsplit(":", 1)[1])) as back:  # the Alertmanager is back
-        assert p.post(verdict([CPU]), sample_time=T0 + 180, tick=4, ticks_per_hour=60) is False
+        assert p.post(verdict([CPU]), sample_time=T0 + 180, tick=4,
+                      ticks_per_hour=60) == NOTHING_LEFT
     [post] = back.posts
     # the undelivered events, plus the latest state of each condition
     assert names(post) == ["TTAlertLogin", "TTAlertLoad", "TTAlertLogout", "TTAlertDisk",
@@ -182,7 +185,8 @@ def test_backoff_is_capped_at_an_hour_of_ticks_and_a_day_old_post_is_dropped(cap
         tick = slot["next_try_tick"]
         nexts.append(tick)
     assert nexts == [2, 4, 8, 16, 26, 36]
-    p.post(verdict(), sample_time=T0 + 24 * 3600 + 2, tick=tick, ticks_per_hour=10)
+    assert p.post(verdict(), sample_time=T0 + 24 * 3600 + 2, tick=tick,
+                  ticks_per_hour=10) == TickReport(lost=True, kept=True)
     [slot] = kept["urls"].values()
     assert len(slot["alerts"]) == 5 and "dropped 1 alerts undelivered for a day" in caplog.text
 
@@ -192,10 +196,12 @@ def test_a_400_is_refused_for_good_and_logged_with_its_body(am, caplog):
     first.statuses = [400]
     kept: dict = {}
     p = poster([first.url], kept)
-    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60)
+    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1,
+                  ticks_per_hour=60) == TickReport(lost=True, kept=False)
     assert kept["urls"] == {} and first.posts == []
     assert "HTTP 400" in caplog.text and '"message":"bad alert"' in caplog.text
-    assert p.post(verdict([LOAD]), sample_time=T0 + 60, tick=2, ticks_per_hour=60) is False
+    assert p.post(verdict([LOAD]), sample_time=T0 + 60, tick=2,
+                  ticks_per_hour=60) == NOTHING_LEFT
     assert names(first.posts[0]) == ["TTAlertLoad"]  # the refused login is not sent again
     assert first.answers == [400, 200]
 
@@ -205,9 +211,9 @@ def test_429_and_5xx_are_kept(am):
     first.statuses = [429, 503]
     kept: dict = {}
     p = poster([first.url], kept)
-    assert p.post(verdict(events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60)
-    assert p.post(verdict(), sample_time=T0 + 60, tick=2, ticks_per_hour=60)
-    assert p.post(verdict(), sample_time=T0 + 120, tick=4, ticks_per_hour=60) is False
+    assert p.post(verdict(events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60) == KEPT
+    assert p.post(verdict(), sample_time=T0 + 60, tick=2, ticks_per_hour=60) == KEPT
+    assert p.post(verdict(), sample_time=T0 + 120, tick=4, ticks_per_hour=60) == NOTHING_LEFT
     assert first.answers == [429, 503, 200] and names(first.posts[0]) == ["TTAlertLogin"]
 
 
@@ -215,5 +221,5 @@ def test_malformed_kept_state_is_dropped_not_fatal(am):
     first, _ = am
     kept: dict = {"urls": {"x": {"alerts": "garbage"}}}
     p = poster([first.url], kept)
-    assert p.post(verdict([LOAD]), sample_time=T0, tick=1, ticks_per_hour=60) is False
+    assert p.post(verdict([LOAD]), sample_time=T0, tick=1, ticks_per_hour=60) == NOTHING_LEFT
     assert names(first.posts[0]) == ["TTAlertLoad"]

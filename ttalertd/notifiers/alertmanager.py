@@ -154,6 +154,14 @@ def _error_body(error: Any) -> str:
     return raw.decode("utf-8", "replace").strip().replace("\n", " ") or "(empty body)"
 
 
+@dataclass(slots=True)
+class TickReport:
+    """What one tick's posting left: `--once` and a replay exit 1 when either is true."""
+
+    lost: bool = False  # alerts refused for good, or dropped undelivered after a day
+    kept: bool = False  # alerts still waiting for a later try
+
+
 def backoff_ticks(attempts: int, cap: int) -> int:
     """Ticks to wait after the n-th failed try: 1, 2, 4, 8 ... at most `cap` (the SMS schedule)."""
     return min(2 ** min(max(attempts - 1, 0), 62), cap)
@@ -180,14 +188,12 @@ class AlertmanagerPoster:
         kept.setdefault("urls", {})
 
     def post(self, verdict: Verdict, *, sample_time: float, tick: int, ticks_per_hour: int
-             ) -> bool:
-        """Merge this tick's alerts into each URL's kept post and send what is due.
-
-        Returns True when something was not delivered: kept for later, refused, or dropped."""
+             ) -> TickReport:
+        """Merge this tick's alerts into each URL's kept post and send what is due."""
         new = tick_alerts(verdict, self.host, self.config.labels, sample_time=sample_time,
                           alert_interval=self.alert_interval, started=self.kept["started"])
         cap = max(1, int(ticks_per_hour))
-        undelivered = False
+        report = TickReport()
         urls = {display_url(url): url for url in self.config.urls}
         for name in list(self.kept["urls"]):  # URLs no longer configured: kept a day, then go
             if name not in urls:
@@ -196,29 +202,26 @@ class AlertmanagerPoster:
             slot = self.kept["urls"].setdefault(
                 name, {"alerts": [], "attempts": 0, "next_try_tick": tick})
             _merge(slot["alerts"], new, sample_time)
-            undelivered |= self._drop_aged(name, sample_time)
-            if name not in self.kept["urls"]:
-                continue
-            if not _is_due(slot, tick, cap):
-                undelivered = True
-                continue
-            undelivered |= not self._send(name, url, slot, tick, cap)
-        return undelivered
+            report.lost |= self._drop_aged(name, sample_time)
+            if name in self.kept["urls"] and _is_due(slot, tick, cap):
+                report.lost |= self._send(name, url, slot, tick, cap)
+        report.kept = any(name in self.kept["urls"] for name in urls)
+        return report
 
     def _send(self, name: str, url: str, slot: dict[str, Any], tick: int, cap: int) -> bool:
-        """POST the slot's alerts; True when delivered (the slot is then gone)."""
+        """POST the slot's alerts; the slot goes when delivered or refused. True when refused."""
         alerts = [entry["alert"] for entry in slot["alerts"]]
         result = post_alerts(url, alerts, bearer_token=self.config.bearer_token,
                              timeout=self.timeout)
         if result.delivered:
             del self.kept["urls"][name]
             log.info("alertmanager %s: posted %d alerts", name, len(alerts))
-            return True
+            return False
         if result.permanent:
             del self.kept["urls"][name]
             log.error("alertmanager refused %d alerts for good, not retried: %s\nalerts were: %s",
                       len(alerts), result.detail, _summaries(slot))
-            return False
+            return True
         slot["attempts"] += 1
         wait = backoff_ticks(slot["attempts"], cap)
         if result.retry_after is not None:  # the far side's Retry-After, in ticks, if longer

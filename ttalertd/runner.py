@@ -86,8 +86,10 @@ class Runner:
         self.lost |= report.refused > 0 or report.dropped > 0
         self.kept = report.kept > 0
         if self.alertmanager is not None:  # issue 10: kept posts live in state.alertmanager
-            self.undelivered |= self.alertmanager.post(verdict, sample_time=reading.time, tick=tick,
-                                                       ticks_per_hour=self._ticks_per_hour())
+            posted = self.alertmanager.post(verdict, sample_time=reading.time, tick=tick,
+                                            ticks_per_hour=self._ticks_per_hour())
+            self.lost |= posted.lost
+            self.kept = self.kept or posted.kept
         self.save()
         self._log_summary(tick, reading, verdict, report)
         return verdict

@@ -22,8 +22,10 @@ def check_load(
     if load is None:
         return []  # an unreadable loadavg changes nothing
     limit = config.load_avg_max
+    before = memory.conditions.get(KEY)
+    since = before.since if before else now
     cond, change = advance(
-        memory.conditions.get(KEY),
+        before,
         "load",
         over=load.one > limit,
         recovered=load.one < limit * config.recover_ratio,
@@ -33,8 +35,8 @@ def check_load(
     if cond is None:
         memory.conditions.pop(KEY, None)
         if change is Change.RECOVER:
-            return [(Alert("load", f"load back to normal: {figures(load)}", KEY, recovery=True),
-                     change)]
+            return [(Alert("load", f"load back to normal: {figures(load)}", KEY, recovery=True,
+                           starts_at=since), change)]
         return []
     memory.conditions[KEY] = cond
     # a higher load within one incident alerts again, as the original did

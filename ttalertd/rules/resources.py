@@ -23,7 +23,9 @@ def check_resources(reading: Reading, memory: AlertMemory, config: Config
 def _step(memory: AlertMemory, config: Config, now: float, key: str, kind: str, *,
           over: bool, recovered: bool, fire_text: str, recover_text: str,
           labels: tuple[tuple[str, str], ...] = ()) -> list[tuple[Alert, Change]]:
-    cond, change = advance(memory.conditions.get(key), kind, over=over, recovered=recovered,
+    before = memory.conditions.get(key)
+    since = before.since if before else now
+    cond, change = advance(before, kind, over=over, recovered=recovered,
                            for_ticks=config.for_ticks, now=now)
     if cond is None:
         memory.conditions.pop(key, None)
@@ -34,7 +36,8 @@ def _step(memory: AlertMemory, config: Config, now: float, key: str, kind: str, 
         cond.text = fire_text
         return [(Alert(kind, fire_text, key, labels=labels, starts_at=cond.since), change)]
     if change is Change.RECOVER:
-        return [(Alert(kind, recover_text, key, recovery=True, labels=labels), change)]
+        return [(Alert(kind, recover_text, key, recovery=True, labels=labels,
+                       starts_at=since), change)]
     return []
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import pwd
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from proc._io import _or_skip, _read_or_skip, read_file
@@ -17,6 +18,7 @@ from proc.meminfo import Meminfo, parse_meminfo
 from proc.mounts import DiskUsage, parse_mounts, real_mounts
 from proc.passwd import parse_passwd
 from proc.pid_stat import PidStat, parse_pid_stat
+from proc.stat_fds import StatReader
 from proc.system_stat import SystemStat, parse_system_stat
 from proc.uptime import Uptime, parse_uptime
 from proc.utmp import Session, parse_utmp
@@ -47,6 +49,7 @@ class ProcFS:
         self._names: dict[int, str] | None = None  # uid -> name of a recorded root's etc/passwd
         self._live_names: dict[int, str] = {}
         self._session_source: str | None = None
+        self._stat_reader: StatReader | None = None  # live only: stat descriptors kept open
 
     def __repr__(self) -> str:
         return f"ProcFS(root={self.root!r}, utmp_path={self.utmp_path!r})"
@@ -80,12 +83,7 @@ class ProcFS:
         """Every process's stat; one that exits or is hidden is skipped, a bad one is logged."""
         proc = self._proc
         stats: dict[int, PidStat] = {}
-        for name in os.listdir(proc):
-            if not name.isdigit():
-                continue
-            data = _read_or_skip(f"{proc}/{name}/stat")
-            if data is None:
-                continue
+        for name, data in self._stat_files(proc):
             try:
                 stat = parse_pid_stat(data)
             except ParseError as exc:
@@ -93,6 +91,13 @@ class ProcFS:
                 continue
             stats[stat.pid] = stat
         return stats
+
+    def _stat_files(self, proc: str) -> Iterable[tuple[str, bytes]]:
+        if self.is_live:  # kept descriptors: one pread per process, not open+read+close (2x faster)
+            if self._stat_reader is None:
+                self._stat_reader = StatReader(proc)
+            return self._stat_reader.read_all()
+        return _recorded_stat_files(proc)
 
     def snapshot(self) -> Snapshot:
         """Read everything a tick needs; a bad loadavg or uptime becomes None with a warning."""
@@ -217,6 +222,16 @@ class ProcFS:
             log.warning("%s: malformed, disks left out: %s", self.path("statvfs.json"), exc)
             return {}
         return result
+
+
+def _recorded_stat_files(proc: str) -> Iterator[tuple[str, bytes]]:
+    """(pid name, stat bytes) of a recorded root, read file by file (they never change under us)."""
+    for name in os.listdir(proc):
+        if not name.isdigit():
+            continue
+        data = _read_or_skip(f"{proc}/{name}/stat")
+        if data is not None:
+            yield name, data
 
 
 def _pid_exists(pid: int) -> bool:

@@ -6,13 +6,12 @@ problem is a ConfigError whose text is one line naming the key; secrets never ap
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import stat
 from collections.abc import Mapping
 from typing import Any
-
-import yaml
 
 from ttalertd.config_defaults import parse_defaults
 from ttalertd.config_notifiers import (
@@ -52,24 +51,32 @@ SEARCH_PATHS = ("credentials.yml", "/etc/ttalertd/credentials.yml")
 TOP_LEVEL_KEYS = ("twilio", "defaults", "alertmanager", "webhook")
 DEFAULT_TWILIO_API = "https://api.twilio.com"
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+@functools.cache
+def _yaml_and_loader() -> tuple[Any, Any]:
+    """The safe loader, built on first use: importing PyYAML costs ~12 ms and ~1.5 MB of RSS,
+    which a run without a config file (snapshot, the console default) never needs."""
+    import yaml
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, with a bad scalar (a 13th month, `!!int x`) reported at its line."""
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """The safe loader, with a bad scalar (a 13th month, `!!int x`) reported at its line."""
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except yaml.YAMLError:
-            raise
-        # PyYAML's constructors trip over explicit tags on odd text ("!!timestamp x"): any
-        # failure of theirs is a bad value at this node, not a bug of ours
-        except Exception as error:  # noqa: BLE001
-            # a ValueError says why ("month must be in 1..12"); the others only say PyYAML's bug
-            why = f" ({error})" if isinstance(error, ValueError | OverflowError) else ""
-            problem = f"cannot read this {str(node.tag).rsplit(':', 1)[-1]} value{why}"
-            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except yaml.YAMLError:
+                raise
+            # PyYAML's constructors trip over explicit tags on odd text ("!!timestamp x"): any
+            # failure of theirs is a bad value at this node, not a bug of ours
+            except Exception as error:  # noqa: BLE001
+                # a ValueError says why ("month must be in 1..12"); the others only PyYAML's bug
+                why = f" ({error})" if isinstance(error, ValueError | OverflowError) else ""
+                problem = f"cannot read this {str(node.tag).rsplit(':', 1)[-1]} value{why}"
+                raise yaml.constructor.ConstructorError(
+                    None, None, problem, node.start_mark
+                ) from None
+
+    return yaml, _Loader
 
 
 def find_config_path(cli_path: str | None, env: Mapping[str, str] = os.environ) -> str | None:
@@ -144,8 +151,9 @@ def _read_yaml(path: str) -> Any:
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise ConfigError(f"{path} line {line}: not UTF-8 text") from None
+    yaml, loader = _yaml_and_loader()
     try:
-        return yaml.load(source, Loader=_Loader)  # _Loader derives from the safe loader
+        return yaml.load(source, Loader=loader)  # loader derives from the safe loader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f" line {mark.line + 1}" if mark is not None else ""

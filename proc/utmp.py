@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import platform
+import os
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +32,7 @@ class Session:
 
 def utmp_layout(machine: str | None = None) -> struct.Struct:
     """The record layout glibc uses on this (or the named) machine."""
-    machine = (machine if machine is not None else platform.machine()).lower()
+    machine = (machine if machine is not None else os.uname().machine).lower()  # not platform: 1 ms
     return UTMP_64 if machine in ("aarch64", "arm64") else UTMP_32
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from rules_support import Run, Tick, config, row
+from rules_support import Run, Tick, config, reading, row
+
+from ttalertd.rules.evaluate import evaluate
 
 LOAD_LINE = "load average {:.2f} {:.2f} {:.2f} (limit 1.2)"
 
@@ -163,3 +166,25 @@ def test_conditions_of_one_tick_share_one_verdict_in_rule_order():
                    "memory low: 2% available (98 MiB of 3.8 GiB)", "swap 60% used",
                    "disk /var: 1% free (410 MiB of 40 GiB)"]
     assert {a.kind for a in run.verdicts[0].firing} == {"load", "cpu", "memory", "swap", "disk"}
+
+
+def test_a_rule_switched_off_or_a_disk_unmounted_drops_its_condition():
+    run = Run(config(SWAP_USED_MAX=80))
+    assert run.tick(Tick(swap_used_percent=90, var_free=2, mem_available=100_000)) == [
+        "memory low: 2% available (98 MiB of 3.8 GiB)", "swap 90% used",
+        "disk /var: 2% free (819 MiB of 40 GiB)"]
+    assert {c.kind for c in run.verdicts[-1].firing} == {"memory", "swap", "disk"}
+    run.config = config(SWAP_USED_MAX=None, MEM_AVAILABLE_MIN=None, DISK_FREE_MIN=None)
+    assert run.tick(Tick(swap_used_percent=90, var_free=2, mem_available=100_000)) == []
+    assert run.verdicts[-1].firing == () and run.memory.conditions == {}
+
+
+def test_an_unmounted_disk_is_forgotten_but_an_unreadable_mount_table_keeps_it():
+    run = Run(config())
+    run.tick(Tick(var_free=2))
+    tick = reading(Tick(), run.time + 60)
+    gone = evaluate(replace(tick, disks=(replace(tick.disks[0], mountpoint="/srv", bavail=10**7),)),
+                    run.memory, run.config, minute_of_day=0)
+    assert "disk:/var" not in gone.memory.conditions and gone.lines == ()
+    unread = evaluate(replace(tick, disks=()), run.memory, run.config, minute_of_day=0)
+    assert "disk:/var" in unread.memory.conditions

@@ -13,11 +13,27 @@ KIB = 1024
 
 def check_resources(reading: Reading, memory: AlertMemory, config: Config
                     ) -> list[tuple[Alert, Change]]:
+    _forget_unwatched(reading, memory, config)
     out = []
     out += _memory(reading, memory, config)
     out += _swap(reading, memory, config)
     out += _disks(reading, memory, config)
     return out
+
+
+def _forget_unwatched(reading: Reading, memory: AlertMemory, config: Config) -> None:
+    """A rule switched off, or a disk unmounted, can never recover: drop its condition quietly."""
+    mounted = {f"disk:{d.mountpoint}" for d in reading.disks}
+    for key, cond in list(memory.conditions.items()):
+        gone = (
+            (cond.kind == "memory" and config.mem_available_min is None)
+            or (cond.kind == "swap" and config.swap_used_max is None)
+            or (cond.kind == "disk" and (config.disk_free_min is None
+                                         # an unreadable mount table says nothing of a disk
+                                         or (reading.disks and key not in mounted)))
+        )
+        if gone:
+            del memory.conditions[key]
 
 
 def _step(memory: AlertMemory, config: Config, now: float, key: str, kind: str, *,

@@ -97,27 +97,35 @@ def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[s
     for name, row in base.items():
         lines.append(f"  {name:<9} {row['wall_ms']:8.1f} ms  cpu {row['cpu_ms']:7.1f} ms  "
                      f"ttalertd/{name} = {ours / row['wall_ms']:.3f}")  # fmt: skip
+    # ratios of median wall time, as the issue asks: top's includes its 150 ms first-frame delay
+    # (its CPU column shows what it burns)
     targets = [("ttalertd/floor <= 1.5", ours / base["floor"]["wall_ms"], 1.5),
                ("ttalertd/psutil <= 0.25", ours / base["psutil"]["wall_ms"], 0.25),
                ("ttalertd/top <= 0.1", ours / base["top"]["wall_ms"], 0.1)]  # fmt: skip
     results = [(label, f"{value:.3f}", value <= limit) for label, value, limit in targets]
-    per_base = ours / base["ttalertd"]["procs"] * 1000
-    per_floor = base["floor"]["wall_ms"] / base["floor"]["procs"] * 1000
+    # per-process cost is CPU time: the tick's cost to the host, and immune to busy neighbours
+    per_base = base["ttalertd"]["cpu_ms"] / base["ttalertd"]["procs"] * 1000
+    per_floor = base["floor"]["cpu_ms"] / base["floor"]["procs"] * 1000
     lines += [
         "",
-        f"per process at {base['ttalertd']['procs']}: {per_base:.2f} us "
-        + f"(floor {per_floor:.2f} us)",
+        f"per process at {base['ttalertd']['procs']}: {per_base:.2f} us CPU "
+        + f"(floor {per_floor:.2f} us; tick wall {ours:.1f} ms)",
     ]
     if "scaled" in ticks:
         scaled = ticks["scaled"]
-        per_scaled = scaled["ttalertd"]["wall_ms"] / scaled["ttalertd"]["procs"] * 1000
-        floor_scaled = scaled["floor"]["wall_ms"] / scaled["floor"]["procs"] * 1000
+        per_scaled = scaled["ttalertd"]["cpu_ms"] / scaled["ttalertd"]["procs"] * 1000
+        floor_scaled = scaled["floor"]["cpu_ms"] / scaled["floor"]["procs"] * 1000
         lines.append(
-            f"per process at {scaled['ttalertd']['procs']}: {per_scaled:.2f} us "
-            f"(floor {floor_scaled:.2f} us; tick {scaled['ttalertd']['wall_ms']:.1f} ms)"
+            f"per process at {scaled['ttalertd']['procs']}: {per_scaled:.2f} us CPU "
+            f"(floor {floor_scaled:.2f} us; tick wall {scaled['ttalertd']['wall_ms']:.1f} ms)"
         )
-        results.append(("per-process cost at scale / at base <= 1.2",
-                        f"{per_scaled / per_base:.3f}", per_scaled / per_base <= 1.2))  # fmt: skip
+        results.append(
+            (
+                "per-process CPU cost at scale / at base <= 1.2",
+                f"{per_scaled / per_base:.3f}",
+                per_scaled / per_base <= 1.2,
+            )
+        )
     if memory is not None:
         lines.append(f"daemon after {memory['ticks']} replayed ticks: peak RSS {memory['peak_kb']}"
                      f" kB, final {memory['final_kb']} kB, twilio imported: "

@@ -50,13 +50,27 @@ def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
     """The n processes of `b` that used the most CPU since `a`; ties by pid, lowest first."""
     rebooted = a.uptime is not None and b.uptime is not None and b.uptime < a.uptime
     earlier = {} if rebooted else a.stats  # after a reboot every process is new
-    ranked = []
+    a_uptime, b_uptime = a.uptime, b.uptime
+    # three groups, so the many idle processes are never sorted: busy (by cpu), 0.0, unknown
+    busy: list[tuple[float, int]] = []
+    idle: list[int] = []
+    unknown: list[int] = []
     for pid, stat in b.stats.items():
-        cpu = cpu_percent(earlier.get(pid), stat, a.uptime, b.uptime)
-        ranked.append((round(cpu, 1) if cpu is not None else None, pid))
-    # partial sort: unknown cpu ranks below every known figure
-    best = heapq.nsmallest(n, ranked, key=lambda item: (
-        -item[0] if item[0] is not None else 1.0, item[1]))  # fmt: skip
+        before = earlier.get(pid)
+        if before is stat:  # the same parse of an unchanged stat line: no ticks used (fast path)
+            idle.append(pid)
+            continue
+        cpu = cpu_percent(before, stat, a_uptime, b_uptime)
+        if cpu is None:
+            unknown.append(pid)
+        elif (cpu := round(cpu, 1)) > 0.0:
+            busy.append((-cpu, pid))
+        else:
+            idle.append(pid)
+    # highest cpu first, ties by pid; unknown cpu ranks below every known figure
+    best: list[tuple[float | None, int]] = [(-neg, pid) for neg, pid in heapq.nsmallest(n, busy)]
+    best += [(0.0, pid) for pid in heapq.nsmallest(n - len(best), idle)]
+    best += [(None, pid) for pid in heapq.nsmallest(n - len(best), unknown)]
     rows = []
     for cpu, pid in best:
         stat = b.stats[pid]

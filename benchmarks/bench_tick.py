@@ -175,7 +175,11 @@ def main(argv: list[str] | None = None) -> int:
             scenario = bench_start.record_scenario(os.path.join(scratch, "scenario"))
             memory = bench_start.daemon_memory(scenario)
     start = bench_start.startup_overhead(args.start_runs) if args.start_runs else None
-    ticks = bench_ticks(args.procs, args.scale, args.rounds, args.scale_rounds)
+    try:
+        ticks = bench_ticks(args.procs, args.scale, args.rounds, args.scale_rounds)
+    except KeyboardInterrupt:
+        print("interrupted: every child reaped", file=sys.stderr)
+        return 130
     lines, passed = report(ticks, start, memory)
     print("\n".join(lines))
     print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")

@@ -54,7 +54,7 @@ def tick_in_process(scenario: str, state: str) -> str:
     return out.getvalue()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(samples=st.lists(SAMPLE, min_size=2, max_size=3))
 def test_a_tick_over_random_kernel_files_completes(samples):
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,7 +99,7 @@ MEMORY = st.fixed_dictionaries({}, optional={
 STATE = st.fixed_dictionaries({"memory": MEMORY}, optional={"outbox": JSON, "alertmanager": JSON})
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=STATE)
 def test_a_tick_from_a_memory_json_of_random_values_completes(document):
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import socket
@@ -65,7 +66,7 @@ class Runner:
     def tick(self) -> Verdict:
         """Evaluate the next sample against the previous one; raises readings.Exhausted."""
         cur = self.source.snapshot()
-        reading = read(self.prev, cur, self.config.top_n)
+        reading = _calendar_clock(read(self.prev, cur, self.config.top_n))
         self.prev = cur
         local = time.localtime(reading.time)
         verdict = evaluate(reading, self.state.memory, self.config,
@@ -126,3 +127,15 @@ class Runner:
         log.info("tick %d: load %s, %s sessions, top %s; %d alert lines (%d held for quiet "
                  "hours), sent %d, kept %d, refused %d", tick, load, users, top_text,
                  len(verdict.lines), verdict.held, report.sent, report.kept, report.refused)
+
+
+def _calendar_clock(reading: Reading) -> Reading:
+    """A sample clock no calendar can show (a damaged btime or uptime) is left out: live clock."""
+    try:
+        for seconds in (reading.time, reading.btime or 0, reading.time - (reading.uptime or 0)):
+            time.localtime(seconds)
+    except (OverflowError, OSError, ValueError):
+        log.warning("sample clock out of range (btime %s, uptime %s): the live clock is used",
+                    reading.btime, reading.uptime)
+        return dataclasses.replace(reading, time=time.time(), btime=None, uptime=None)
+    return reading

@@ -36,6 +36,7 @@ class Snapshot:
     btime: int | None
     wall_time: float  # btime + uptime when both are known, else the clock at reading
     fs: ProcFS
+    cpu_count: int | None = None  # cpuN lines of proc/stat: no process can use more than all
 
 
 class ProcFS:
@@ -119,7 +120,8 @@ class ProcFS:
             wall_time = btime + seconds
         else:
             wall_time = time.time()
-        return Snapshot(seconds, load, stats, btime, wall_time, self)
+        cpu_count = system.cpu_count if system is not None else None
+        return Snapshot(seconds, load, stats, btime, wall_time, self, cpu_count)
 
     def _or_none(self, read, what: str):
         try:

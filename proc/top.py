@@ -51,6 +51,10 @@ def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
     rebooted = a.uptime is not None and b.uptime is not None and b.uptime < a.uptime
     earlier = {} if rebooted else a.stats  # after a reboot every process is new
     a_uptime, b_uptime = a.uptime, b.uptime
+    # live, uptime and the tick counters are both whole centiseconds: over a window of a few of
+    # them rounding alone can give one thread 300%, so no figure may pass every CPU at work.
+    # A recorded sample is taken at its word: its figures are the formula's, exactly.
+    ceiling = 100.0 * b.cpu_count if b.cpu_count and b.fs.is_live else None
     # three groups, so the many idle processes are never sorted: busy (by cpu), 0.0, unknown
     busy: list[tuple[float, int]] = []
     idle: list[int] = []
@@ -61,6 +65,8 @@ def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
             idle.append(pid)
             continue
         cpu = cpu_percent(before, stat, a_uptime, b_uptime)
+        if cpu is not None and ceiling is not None and cpu > ceiling:
+            cpu = ceiling
         if cpu is None:
             unknown.append(pid)
         elif (cpu := round(cpu, 1)) > 0.0:

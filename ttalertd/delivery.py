@@ -195,7 +195,7 @@ def _try(outbox: Outbox, notifier: Notifier, entry: OutboxEntry, *, tick: int, c
         return None
     outbox.entries.remove(entry)
     report.sent += 1
-    log.info("sent to %s", notifier.key)
+    log.info("sent to %s: %s", notifier.key, entry.text.replace("\n", " / "))
     return True
 
 

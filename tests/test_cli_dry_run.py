@@ -1,0 +1,25 @@
+"""--dry-run: each message on stdout and nothing else there; the message logged on stderr too."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+SCENARIO = Path(__file__).resolve().parent.parent / "fixtures" / "incidents" / "hog-load-login"
+
+
+def test_dry_run_prints_only_the_message_and_logs_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "ttalertd", "--once", "--dry-run", "--replay", str(SCENARIO),
+         "--state", str(tmp_path / "memory.json")],
+        check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = [socket.gethostname(), "alice logged on pts/0 from 10.0.0.5",
+             "load average 3.52 2.10 1.30 (limit 1.2)",
+             "cpu 99.5% pid 4242 bob python3: python3 spin.py"]
+    assert done.stdout == "\n".join(lines) + "\n"
+    assert "sent to console: " + " / ".join(lines) in done.stderr

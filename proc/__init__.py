@@ -14,14 +14,14 @@ from proc.passwd import parse_passwd
 from proc.pid_stat import PidStat, parse_pid_stat
 from proc.record import record
 from proc.system_stat import SystemStat, parse_system_stat
-from proc.top import CLK_TCK, ProcessRow, cpu_percent, top_processes
+from proc.top import CLK_TCK, ProcessRow, cpu_percent, new_pids, top_processes
 from proc.uptime import Uptime, parse_uptime
 from proc.utmp import USER_PROCESS, Session, parse_utmp, read_utmp
 
 __all__ = [
     "CLK_TCK", "USER_PROCESS", "DiskUsage", "LoadAvg", "Meminfo", "Mount", "ParseError", "PidStat",
     "ProcFS", "ProcessRow", "Session", "Snapshot", "SystemStat", "Uptime", "cpu_percent",
-    "parse_loadavg", "parse_meminfo", "parse_mounts", "parse_passwd", "parse_pid_stat",
+    "new_pids", "parse_loadavg", "parse_meminfo", "parse_mounts", "parse_passwd", "parse_pid_stat",
     "parse_system_stat", "parse_uptime", "parse_utmp", "read_logind_sessions", "read_utmp",
     "real_mounts", "record", "top_processes",
 ]  # fmt: skip

@@ -46,10 +46,22 @@ def cpu_percent(
     return 100.0 * ticks / (clk_tck * elapsed)
 
 
+def earlier_stats(a: Snapshot, b: Snapshot) -> dict[int, PidStat]:
+    """What `a` knew of `b`'s processes: nothing after a reboot between them (uptime went back)."""
+    rebooted = a.uptime is not None and b.uptime is not None and b.uptime < a.uptime
+    return {} if rebooted else a.stats
+
+
+def new_pids(a: Snapshot, b: Snapshot) -> frozenset[int]:
+    """Pids of `b` that are not `a`'s process: absent from `a`, reused (new starttime), rebooted."""
+    earlier = earlier_stats(a, b)
+    return frozenset(pid for pid, stat in b.stats.items()
+                     if (before := earlier.get(pid)) is None or before.starttime != stat.starttime)
+
+
 def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
     """The n processes of `b` that used the most CPU since `a`; ties by pid, lowest first."""
-    rebooted = a.uptime is not None and b.uptime is not None and b.uptime < a.uptime
-    earlier = {} if rebooted else a.stats  # after a reboot every process is new
+    earlier = earlier_stats(a, b)
     a_uptime, b_uptime = a.uptime, b.uptime
     # live, uptime and the tick counters are both whole centiseconds: over a window of a few of
     # them rounding alone can give one thread 300%, so no figure may pass every CPU at work.

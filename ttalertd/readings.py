@@ -43,20 +43,13 @@ def read(prev: proc.Snapshot, cur: proc.Snapshot, top_n: int) -> Reading:
         top=tuple(proc.top_processes(prev, cur, n=top_n)),
         top_n=top_n,
         pids=frozenset(cur.stats),
-        new_pids=_new_pids(prev, cur),
+        new_pids=proc.new_pids(prev, cur),
         prev_boot_id=_guarded("boot_id", prev.fs.boot_id),
         memory=_guarded("meminfo", fs.meminfo),
         disks=tuple(_guarded("disks", fs.disks) or ()),
         boot_id=_guarded("boot_id", fs.boot_id),
         btime=cur.btime,
     )
-
-
-def _new_pids(prev: proc.Snapshot, cur: proc.Snapshot) -> frozenset[int]:
-    rebooted = prev.uptime is not None and cur.uptime is not None and cur.uptime < prev.uptime
-    before = {} if rebooted else prev.stats
-    return frozenset(pid for pid, stat in cur.stats.items()
-                     if pid not in before or before[pid].starttime != stat.starttime)
 
 
 def _guarded(what, reader):

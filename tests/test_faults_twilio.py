@@ -142,3 +142,30 @@ def test_sigkill_mid_send_then_restart_delivers_at_least_once(tmp_path, standin)
     assert 1 <= len(bodies) <= 2 and set(bodies) == {MESSAGE}
     with open(run.state) as f:
         assert json.load(f)["outbox"]["entries"] == []
+
+
+def test_sigterm_mid_send_stops_at_once_and_keeps_the_message(tmp_path, standin):
+    standin.hang = True  # the send would block for the whole 10 s HTTP timeout
+    run = Run(tmp_path, standin.url)
+    daemon = subprocess.Popen(cli_command(*run.args(once=False)), cwd=run.dir, env=cli_env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while standin.attempts == 0:
+            assert daemon.poll() is None, "the daemon exited before it sent"
+            assert time.monotonic() < deadline, "the daemon never reached the stand-in"
+            time.sleep(0.02)
+        os.kill(daemon.pid, signal.SIGTERM)
+        returncode = daemon.wait(timeout=5)  # the stand-in still holds the request
+        stderr = daemon.stderr.read()
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        standin.hang = False
+    assert returncode == 0, stderr
+    assert "Traceback" not in stderr and "stays kept" in stderr
+    assert outbox_texts(run.state) == [MESSAGE]
+    restarted = run_cli(*run.args(once=False), cwd=run.dir)
+    assert_no_traceback(restarted)
+    assert MESSAGE in [r.body for r in standin.received]

@@ -7,7 +7,8 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 
 from ttalertd.config import Config, ConfigError
 from ttalertd.logsetup import REDACT, config_secrets
@@ -17,12 +18,20 @@ from ttalertd.runner import Runner
 log = logging.getLogger("ttalertd.daemon")
 
 
+class StopRequested(BaseException):
+    """SIGTERM or SIGINT during a send: the send is abandoned, its message stays kept.
+
+    A BaseException, so that no `except Exception` on the way (a notifier's, delivery's) keeps it.
+    """
+
+
 class Signals:
     """Signal flags plus a self-pipe, so a sleeping daemon wakes at once."""
 
     def __init__(self) -> None:
         self.stop = False
         self.reload = False
+        self._sending = False
         self._read_fd, write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)
         os.set_blocking(write_fd, False)
@@ -33,6 +42,21 @@ class Signals:
 
     def _on_stop(self, signum, frame) -> None:
         self.stop = True
+        if self._sending:
+            # a send may block for its whole HTTP timeout: stop now, the outbox is on disk
+            self._sending = False
+            raise StopRequested
+
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Sends inside may be cut short by a stop signal (StopRequested)."""
+        if self.stop:
+            raise StopRequested
+        self._sending = True
+        try:
+            yield
+        finally:
+            self._sending = False
 
     def _on_hup(self, signum, frame) -> None:
         self.reload = True
@@ -51,6 +75,7 @@ class Signals:
 def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
     """Tick every ALERT_INTERVAL until a stop signal, or until a replay runs out of samples."""
     signals = Signals()
+    runner.send_guard = signals.sending
     replay = runner.source.is_replay
     try:
         runner.start()
@@ -70,13 +95,18 @@ def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
             except Exhausted:
                 log.info("replay finished: no more samples")
                 break
+            except StopRequested:
+                log.info("stop signal during a send: the undelivered message stays kept")
+                break
             except Exception:  # a bug in one tick must not end the watch
                 log.exception("tick failed; the daemon goes on")
             next_at = _next_deadline(next_at, runner.config.alert_interval)
     finally:
+        runner.send_guard = nullcontext
         runner.save()
         log.info("stopped; state saved to %s", runner.state_path)
-    return 1 if runner.undelivered else 0
+    # stopped on request: kept messages wait for the next start; a finished replay tells
+    return 0 if signals.stop else (1 if runner.undelivered else 0)
 
 
 def _next_deadline(previous: float, interval: float) -> float:

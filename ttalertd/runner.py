@@ -7,6 +7,7 @@ import logging
 import math
 import socket
 import time
+from contextlib import nullcontext
 from typing import TextIO
 
 import proc
@@ -39,6 +40,7 @@ class Runner:
         self.lost = False  # a message of this run was refused for good or aged out
         self.kept = False  # the last flush left a message waiting for a later try
         self._uptime_anchor: float | None = None
+        self.send_guard = nullcontext  # the daemon's: lets a stop signal cut a send short
         self.apply_config(config)
 
     def apply_config(self, config: Config) -> None:
@@ -82,15 +84,16 @@ class Runner:
             delivery.enqueue(self.outbox, message, self.notifiers, now=now, tick=tick,
                              max_per_hour=self.config.max_sms_per_hour)
         self.save()  # the outbox is on disk before the first try: at least once across a crash
-        report = delivery.flush(self.outbox, self.notifiers, now=now, tick=tick,
-                                ticks_per_hour=self._ticks_per_hour())
-        self.lost |= report.refused > 0 or report.dropped > 0
-        self.kept = report.kept > 0
-        if self.alertmanager is not None:  # issue 10: kept posts live in state.alertmanager
-            posted = self.alertmanager.post(verdict, sample_time=reading.time, tick=tick,
-                                            ticks_per_hour=self._ticks_per_hour())
-            self.lost |= posted.lost
-            self.kept = self.kept or posted.kept
+        with self.send_guard():
+            report = delivery.flush(self.outbox, self.notifiers, now=now, tick=tick,
+                                    ticks_per_hour=self._ticks_per_hour())
+            self.lost |= report.refused > 0 or report.dropped > 0
+            self.kept = report.kept > 0
+            if self.alertmanager is not None:  # issue 10: kept posts live in state.alertmanager
+                posted = self.alertmanager.post(verdict, sample_time=reading.time, tick=tick,
+                                                ticks_per_hour=self._ticks_per_hour())
+                self.lost |= posted.lost
+                self.kept = self.kept or posted.kept
         self.save()
         self._log_summary(tick, reading, verdict, report)
         return verdict

@@ -115,17 +115,25 @@ def test_a_hang_past_the_timeout_keeps_the_message(tmp_path, standin):
     run.assert_token_never_shown()
 
 
+def start_daemon_until_sending(run: Run, standin: TwilioStandin) -> subprocess.Popen:
+    """The replaying daemon, once its first send has reached the (hanging) stand-in."""
+    daemon = subprocess.Popen(cli_command(*run.args(once=False)), cwd=run.dir, env=cli_env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while standin.attempts == 0:
+        if daemon.poll() is not None or time.monotonic() > deadline:
+            daemon.kill()
+            daemon.wait()
+            pytest.fail("the daemon exited, or never reached the stand-in, before it sent")
+        time.sleep(0.02)
+    return daemon
+
+
 def test_sigkill_mid_send_then_restart_delivers_at_least_once(tmp_path, standin):
     standin.hang = True  # the stand-in holds the request until the daemon is killed
     run = Run(tmp_path, standin.url)
-    daemon = subprocess.Popen(cli_command(*run.args(once=False)), cwd=run.dir, env=cli_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemon = start_daemon_until_sending(run, standin)
     try:
-        deadline = time.monotonic() + 60
-        while standin.attempts == 0:
-            assert daemon.poll() is None, "the daemon exited before it sent"
-            assert time.monotonic() < deadline, "the daemon never reached the stand-in"
-            time.sleep(0.02)
         os.kill(daemon.pid, signal.SIGKILL)
         assert daemon.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -147,14 +155,8 @@ def test_sigkill_mid_send_then_restart_delivers_at_least_once(tmp_path, standin)
 def test_sigterm_mid_send_stops_at_once_and_keeps_the_message(tmp_path, standin):
     standin.hang = True  # the send would block for the whole 10 s HTTP timeout
     run = Run(tmp_path, standin.url)
-    daemon = subprocess.Popen(cli_command(*run.args(once=False)), cwd=run.dir, env=cli_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    daemon = start_daemon_until_sending(run, standin)
     try:
-        deadline = time.monotonic() + 60
-        while standin.attempts == 0:
-            assert daemon.poll() is None, "the daemon exited before it sent"
-            assert time.monotonic() < deadline, "the daemon never reached the stand-in"
-            time.sleep(0.02)
         os.kill(daemon.pid, signal.SIGTERM)
         returncode = daemon.wait(timeout=5)  # the stand-in still holds the request
         stderr = daemon.stderr.read()

@@ -126,3 +126,16 @@ def test_the_evaluate_step_does_not_change_the_memory_it_is_given():
     memory = AlertMemory(sessions=[])
     Run(config(), memory).tick(Tick(load=3.0, sessions=[ALICE]))
     assert memory == AlertMemory(sessions=[])
+
+
+def test_a_condition_repeated_during_quiet_hours_is_one_line_of_the_digest(utc):
+    run = Run(config(QUIET_HOURS="23:00-07:00", RESET_INTERVAL=2))
+    night = 23 * 60 + 30
+    for load in (2.0, 3.0, 3.0, 3.0):  # an escalation, then a reset repeats the line
+        assert run.tick(Tick(load=load), minute_of_day=night) == []
+    run.tick(Tick(load=0.2), minute_of_day=night)
+    run.tick(Tick(load=2.5), minute_of_day=night)  # a second incident, after the recovery
+    # in the morning it is still the same incident (between the recovery line and the limit)
+    assert run.tick(Tick(load=1.0), minute_of_day=7 * 60) == [
+        "load average 3.00 1.80 0.90 (limit 1.2)", "load back to normal: 0.20 0.12 0.06",
+        "load average 2.50 1.50 0.75 (limit 1.2)"]

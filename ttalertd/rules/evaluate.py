@@ -44,7 +44,8 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
     quiet = config.quiet_hours is not None and config.quiet_hours.contains(minute_of_day)
     lines = list(events)
     if quiet:
-        memory.held.extend(_stored(a) for a in told)
+        for alert in told:
+            _hold(memory.held, alert)
     else:
         lines += [_restored(a) for a in memory.held] + told
         memory.held = []
@@ -64,8 +65,16 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
                    len(told) if quiet else 0)
 
 
-def _stored(alert: Alert) -> dict:
-    return asdict(alert)
+def _hold(held: list[dict], alert: Alert) -> None:
+    """Keep `alert` for the digest; a repeat of its condition's last held line replaces that line."""
+    # a load escalating, or a reset repeating a line, all night long is one line in the morning
+    for index in range(len(held) - 1, -1, -1):
+        if held[index].get("key") == alert.key:
+            if held[index].get("recovery") == alert.recovery:
+                held[index] = asdict(alert)
+                return
+            break
+    held.append(asdict(alert))
 
 
 def _restored(data: dict) -> Alert:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -14,6 +15,11 @@ from proc.stat_fds import StatReader
 @pytest.fixture
 def sleepers():
     children = [subprocess.Popen(["/bin/sleep", "60"]) for _ in range(3)]
+    # a child still starting up changes its stat between two reads: wait until each sleeps
+    deadline = time.monotonic() + 10
+    while any(_fresh(c.pid).state != "S" or _fresh(c.pid).comm != "sleep" for c in children):
+        assert time.monotonic() < deadline, "the sleep children never went to sleep"
+        time.sleep(0.01)
     yield children
     for child in children:
         child.kill()

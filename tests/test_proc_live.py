@@ -54,14 +54,16 @@ def measure(children, window: float = 2.0):
 
 def test_busy_and_half_duty_children_agree_with_psutil(burners):
     busy, half = burners
+    # on a shared machine both windows are skewed by the other's reads: three tries to agree
     for _attempt in range(3):
         rows, theirs = measure(burners)
         ours = {row.pid: row.cpu for row in rows}
-        for pid in theirs:
-            assert abs(ours[pid] - theirs[pid]) <= 5.0, (pid, ours[pid], theirs[pid])
-        if theirs[busy.pid] >= 90.0:  # the oracle saw a free CPU: the absolute figures must hold
+        gaps = {pid: (ours[pid], theirs[pid]) for pid in theirs}
+        agree = all(abs(o - t) <= 5.0 for o, t in gaps.values())
+        if agree and theirs[busy.pid] >= 90.0:  # a free CPU: the absolute figures must hold
             break
     else:
+        assert agree, f"ours vs psutil disagree by more than 5 points: {gaps}"
         pytest.skip(f"machine too busy for absolute figures: psutil saw the busy child at {theirs}")
     assert 90.0 <= ours[busy.pid] <= 110.0
     assert 35.0 <= ours[half.pid] <= 65.0

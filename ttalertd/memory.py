@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from ttalertd.alerts import Alert
 
 SessionKey = tuple[str, str, str]  # (user, line, host): a session's identity
 
@@ -50,7 +53,7 @@ class AlertMemory:
         sessions = data.get("sessions")
         conditions = data.get("conditions") or {}
         streaks = data.get("cpu_streaks") or {}
-        return cls(
+        memory = cls(
             sessions=None
             if sessions is None
             else [(str(u), str(line), str(h)) for u, line, h in sessions],
@@ -61,3 +64,55 @@ class AlertMemory:
             boot_id=data.get("boot_id"),
             held=[dict(h) for h in data.get("held") or []],
         )
+        _check_memory(memory)  # a wrong-typed value would fail the rules on every tick
+        return memory
+
+
+def _check_memory(memory: AlertMemory) -> None:
+    """Raise TypeError where a value has the wrong type: the rules would fail on it every tick."""
+    if memory.boot_id is not None and not isinstance(memory.boot_id, str):
+        raise TypeError("boot_id is not a string")
+    for key, cond in memory.conditions.items():
+        _check_condition(key, cond)
+    for streak in memory.cpu_streaks.values():
+        _require(all(math.isfinite(v) for v in streak), "cpu_streaks", "finite numbers")
+    for held in memory.held:
+        _check_held(held)
+
+
+def _check_condition(key: str, cond: Condition) -> None:
+    where = f"condition {key!r}"
+    _require(isinstance(cond.kind, str) and isinstance(cond.text, str), where, "kind, text strings")
+    _require(_is_int(cond.streak) and _is_number(cond.since), where, "streak, since numbers")
+    _require(isinstance(cond.firing, bool) and isinstance(cond.told, bool), where, "flags bools")
+    _require(cond.level is None or _is_number(cond.level), where, "level a number")
+    _require(cond.pid is None or _is_int(cond.pid), where, "pid an integer")
+    _require(isinstance(cond.labels, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in cond.labels.items()),
+        where, "labels strings")
+
+
+def _check_held(held: dict[str, Any]) -> None:
+    # a held alert is restored as Alert(**held) when quiet hours end
+    _require(set(held) <= set(Alert.__slots__), "held alert", "Alert fields only")
+    _require(all(isinstance(held.get(k), str) for k in ("kind", "text", "key")),
+             "held alert", "kind, text, key strings")
+    _require(isinstance(held.get("recovery", False), bool), "held alert", "recovery a bool")
+    _require(_is_number(held.get("starts_at", 0.0)), "held alert", "starts_at a number")
+    labels = held.get("labels", [])
+    _require(isinstance(labels, list | tuple) and all(
+        isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(s, str) for s in p)
+        for p in labels), "held alert", "labels string pairs")
+
+
+def _require(ok: bool, where: str, what: str) -> None:
+    if not ok:
+        raise TypeError(f"{where}: expected {what}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

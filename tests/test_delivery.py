@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ttalertd import delivery
+from ttalertd import retry
 from ttalertd.alerts import Alert, Message
 from ttalertd.delivery import FlushReport, Outbox, enqueue, flush
 from ttalertd.notifiers import ConsoleNotifier, DeliveryError
@@ -255,5 +255,5 @@ def test_a_bad_entry_costs_only_itself():
 
 
 def test_backoff_ticks():
-    assert [delivery.backoff_ticks(n, 60) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
-    assert delivery.backoff_ticks(10_000, 60) == 60
+    assert [retry.backoff_ticks(n, 60) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert retry.backoff_ticks(10_000, 60) == 60

@@ -7,13 +7,13 @@ message interrupted mid-send by SIGKILL is sent after restart, possibly twice, n
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass
 
 from ttalertd.alerts import Message
 from ttalertd.delivery_outbox import Outbox, OutboxEntry
 from ttalertd.notifiers.base import DeliveryError, Notifier
+from ttalertd.retry import is_due, next_try_tick
 
 __all__ = ["FlushReport", "Outbox", "OutboxEntry", "enqueue", "flush", "summary_line"]
 
@@ -155,7 +155,7 @@ def _flush_key(outbox: Outbox, notifier: Notifier, *, tick: int, cap: int,
     """Due entries oldest first; one transient failure ends this key's turn (no hammering a
     dead endpoint); one success makes the rest of its queue due now (it is back)."""
     queue = sorted((e for e in outbox.entries if e.key == notifier.key), key=lambda e: e.created)
-    due = [e for e in queue if _is_due(e, tick, cap)]
+    due = [e for e in queue if is_due(e.next_try_tick, tick, cap)]
     waiting = [e for e in queue if e not in due]
     delivered = False
     for batch in (due, waiting):
@@ -166,11 +166,6 @@ def _flush_key(outbox: Outbox, notifier: Notifier, *, tick: int, cap: int,
             if outcome is None:
                 return  # transient failure: the rest waits for a later tick
             delivered = delivered or outcome
-
-
-def _is_due(entry: OutboxEntry, tick: int, cap: int) -> bool:
-    # a next_try_tick beyond any backoff means the tick count was reset: try now
-    return entry.next_try_tick <= tick or entry.next_try_tick - tick > cap
 
 
 def _try(outbox: Outbox, notifier: Notifier, entry: OutboxEntry, *, tick: int, cap: int,
@@ -199,14 +194,6 @@ def _try(outbox: Outbox, notifier: Notifier, entry: OutboxEntry, *, tick: int, c
     return True
 
 
-def backoff_ticks(attempts: int, cap: int) -> int:
-    """Ticks to wait after the n-th failed try: 1, 2, 4, 8 ... at most `cap` (an hour)."""
-    return min(2 ** min(max(attempts - 1, 0), 62), cap)
-
-
 def _back_off(entry: OutboxEntry, tick: int, cap: int, retry_after: float | None) -> None:
     entry.attempts += 1
-    wait = backoff_ticks(entry.attempts, cap)
-    if retry_after is not None:  # the far side's Retry-After, in ticks, if longer
-        wait = min(max(wait, math.ceil(retry_after * cap / HOUR)), cap)
-    entry.next_try_tick = tick + wait
+    entry.next_try_tick = next_try_tick(tick, entry.attempts, cap, retry_after)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from ttalertd.alerts import Alert
 from ttalertd.config_records import AlertmanagerConfig
 from ttalertd.notifiers.base import is_transient_status, parse_retry_after, redact
 from ttalertd.notifiers.webhook import display_url
+from ttalertd.retry import is_due, next_try_tick
 
 if TYPE_CHECKING:
     from ttalertd.rules.evaluate import Verdict
@@ -162,11 +162,6 @@ class TickReport:
     kept: bool = False  # alerts still waiting for a later try
 
 
-def backoff_ticks(attempts: int, cap: int) -> int:
-    """Ticks to wait after the n-th failed try: 1, 2, 4, 8 ... at most `cap` (the SMS schedule)."""
-    return min(2 ** min(max(attempts - 1, 0), 62), cap)
-
-
 class AlertmanagerPoster:
     """Posts each tick's alerts to every URL; `kept` (State.alertmanager) survives restarts.
 
@@ -203,7 +198,7 @@ class AlertmanagerPoster:
                 name, {"alerts": [], "attempts": 0, "next_try_tick": tick})
             _merge(slot["alerts"], new, sample_time)
             report.lost |= self._drop_aged(name, sample_time)
-            if name in self.kept["urls"] and _is_due(slot, tick, cap):
+            if name in self.kept["urls"] and is_due(slot["next_try_tick"], tick, cap):
                 report.lost |= self._send(name, url, slot, tick, cap)
         report.kept = any(name in self.kept["urls"] for name in urls)
         return report
@@ -223,10 +218,7 @@ class AlertmanagerPoster:
                       len(alerts), result.detail, _summaries(slot))
             return True
         slot["attempts"] += 1
-        wait = backoff_ticks(slot["attempts"], cap)
-        if result.retry_after is not None:  # the far side's Retry-After, in ticks, if longer
-            wait = min(max(wait, math.ceil(result.retry_after * cap / 3600.0)), cap)
-        slot["next_try_tick"] = tick + wait
+        slot["next_try_tick"] = next_try_tick(tick, slot["attempts"], cap, result.retry_after)
         log.warning("alertmanager: %d alerts kept (try %d), next try at tick %d: %s",
                     len(alerts), slot["attempts"], slot["next_try_tick"], result.detail)
         return False
@@ -252,11 +244,6 @@ def _merge(kept: list[dict[str, Any]], new: list[tuple[str, dict[str, Any]]], no
         if not event:
             kept[:] = [e for e in kept if e["event"] or e["key"] != key]
         kept.append({"key": key, "event": event, "created": now, "alert": alert})
-
-
-def _is_due(slot: dict[str, Any], tick: int, cap: int) -> bool:
-    # a next_try_tick beyond any backoff means the tick count was reset: try now
-    return slot["next_try_tick"] <= tick or slot["next_try_tick"] - tick > cap
 
 
 def _summaries(slot: dict[str, Any]) -> str:

@@ -16,7 +16,6 @@ from ttalertd.alerts import Message
 from ttalertd.config import Config
 from ttalertd.message import compose
 from ttalertd.notifiers import build_notifiers
-from ttalertd.notifiers.alertmanager import AlertmanagerPoster
 from ttalertd.readings import Reading, Source, read
 from ttalertd.rules.evaluate import Verdict, evaluate
 from ttalertd.state import load_state, save_state
@@ -50,6 +49,8 @@ class Runner:
         # Alertmanager (issue 10): condition states each tick, not messages; --dry-run never posts
         self.alertmanager = None
         if config.alertmanager is not None and not self.dry_run:
+            from ttalertd.notifiers.alertmanager import AlertmanagerPoster  # ~3 ms: only if used
+
             self.alertmanager = AlertmanagerPoster(config.alertmanager, self.state.alertmanager,
                                                    host=self.host,
                                                    alert_interval=config.alert_interval)

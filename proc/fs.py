@@ -208,7 +208,7 @@ class ProcFS:
             return []
         recorded = None if self.is_live else self._recorded_statvfs()
         usages = []
-        for mount in real_mounts(parse_mounts(data)):
+        for mount in real_mounts(parse_mounts(data), live=recorded is None):
             if recorded is None:
                 st = _or_skip(os.statvfs, mount.mountpoint)
                 numbers = None if st is None else (st.f_frsize, st.f_blocks, st.f_bavail)

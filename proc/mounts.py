@@ -1,4 +1,4 @@
-"""/proc/self/mounts: which filesystems are real (device-backed), and their usage records."""
+"""/proc/self/mounts: which filesystems are real (data can fill them), and their usage records."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ from dataclasses import dataclass
 
 log = logging.getLogger("proc.mounts")
 
-# filesystems that store data on a device; everything else (proc, tmpfs, overlay...) is skipped
-DEVICE_FSTYPES = frozenset({
-    "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "msdos", "exfat", "ntfs", "ntfs3", "fuseblk",
-    "f2fs", "jfs", "reiserfs", "zfs", "hfs", "hfsplus", "nilfs2", "bcachefs", "ufs", "udf",
+# not where data fills up: kernel interfaces, memory, layered and read-only images (always full)
+PSEUDO_FSTYPES = frozenset({
+    "proc", "sysfs", "cgroup", "cgroup2", "tmpfs", "devtmpfs", "overlay", "squashfs", "devpts",
+    "mqueue", "debugfs", "tracefs", "securityfs", "pstore", "bpf", "configfs", "fusectl",
+    "hugetlbfs", "autofs", "binfmt_misc", "efivarfs", "rpc_pipefs", "nsfs", "ramfs", "selinuxfs",
+    "iso9660", "erofs", "cramfs", "romfs", "nfsd", "rootfs", "none",
+})  # fmt: skip
+# statvfs on one of these blocks for as long as its server is away: never called live
+NETWORK_FSTYPES = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph", "glusterfs", "9p", "afs", "lustre", "davfs",
 })  # fmt: skip
 
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
@@ -58,14 +64,19 @@ def parse_mounts(data: bytes) -> list[Mount]:
     return mounts
 
 
-def real_mounts(mounts: list[Mount]) -> list[Mount]:
-    """Device-backed mounts, one per device (the shortest mountpoint: bind mounts are duplicates)."""
+def real_mounts(mounts: list[Mount], *, live: bool = False) -> list[Mount]:
+    """Mounts where data can fill up, one per device (the shortest mountpoint: bind mounts are
+    duplicates). `live` also leaves out network and FUSE filesystems, whose statvfs can hang."""
     by_device: dict[str, Mount] = {}
     for mount in mounts:
-        if mount.fstype not in DEVICE_FSTYPES:
+        if mount.fstype in PSEUDO_FSTYPES or (live and _may_hang(mount.fstype)):
             continue
         kept = by_device.get(mount.device)
         if kept is None or len(mount.mountpoint) < len(kept.mountpoint):
             by_device[mount.device] = mount
     kept_ids = {id(m) for m in by_device.values()}
     return [m for m in mounts if id(m) in kept_ids]
+
+
+def _may_hang(fstype: str) -> bool:
+    return fstype in NETWORK_FSTYPES or fstype.startswith("fuse.")

@@ -97,6 +97,18 @@ def test_mounts_unescape_and_real_filter():
     assert real == ["/", "/var", "/mnt/my disk", "/pool/data"]  # /srv/bind: same device as /var
 
 
+def test_network_and_image_filesystems():
+    mounts = proc.parse_mounts(
+        b"/dev/vda1 / ext4 rw 0 0\nnas:/export /mnt/nas nfs4 rw 0 0\n"
+        b"/dev/sr0 /media/cd iso9660 ro 0 0\n/dev/loop3 /snap/core/1 squashfs ro 0 0\n"
+        b"rclone: /mnt/cloud fuse.rclone rw 0 0\n/dev/sdc1 /usb fuseblk rw 0 0\n")
+    # a recorded sample is read as it was: a network filesystem counts
+    assert [m.mountpoint for m in proc.real_mounts(mounts)] == [
+        "/", "/mnt/nas", "/mnt/cloud", "/usb"]
+    # live, statvfs on a network or FUSE mount can block for as long as its server is away
+    assert [m.mountpoint for m in proc.real_mounts(mounts, live=True)] == ["/", "/usb"]
+
+
 def test_disk_usage_free_percent():
     assert proc.DiskUsage("/", "/dev/vda1", "ext4", 4096, 1000, 250).free_percent == 25.0
 

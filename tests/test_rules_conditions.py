@@ -92,6 +92,13 @@ def test_cpu_after_for_ticks_then_back_under_then_again_then_exited():
                    ["cpu 30.0% pid 5 bob stress: stress"], ["stress (pid 5) exited"]]
 
 
+def test_an_alerted_process_whose_pid_was_reused_has_exited():
+    run = Run(config(CPU_LIMIT=50))
+    assert run.tick(Tick(top=[row(990, "job", 90.0)])) == ["cpu 90.0% pid 990 bob job: job"]
+    reused = Tick(top=[row(990, "bash", 0.0)], new_pids=frozenset({990}))
+    assert run.tick(reused) == ["job (pid 990) exited"]
+
+
 def test_cpu_out_of_a_full_top_is_not_a_recovery_until_known_below():
     run = Run(config())
     run.tick(Tick(top=[row(5, "stress", 90.0)]))

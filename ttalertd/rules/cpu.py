@@ -68,7 +68,7 @@ def _recoveries(reading: Reading, rows: list[proc.ProcessRow], memory: AlertMemo
             if cond.pid not in {r.pid for r in busy}:
                 cond.pid = busy[0].pid  # another process of that name carries the incident on
             continue
-        if cond.pid in reading.pids:
+        if cond.pid in reading.pids and cond.pid not in reading.new_pids:  # not a reused pid
             if not _known_below(cond.pid, reading, floor):
                 continue  # out of the top N, but not known to be under the line
             text = f"{name} (pid {cond.pid}) back under {config.cpu_limit:g}% cpu"

@@ -49,6 +49,13 @@ def test_load_recovers_below_limit_times_ratio_once_and_the_next_rise_alerts_aga
                    [], [load_line(1.3)]]
 
 
+def test_a_load_exactly_on_the_recovery_line_has_not_recovered():
+    run = Run(config(LOAD_AVG_MAX=3))  # 3 x 0.8 is 2.4000000000000004 in floating point
+    got = run.ticks(*[Tick(load=(x, 1.0, 1.0)) for x in (4.0, 2.40, 2.39)])
+    assert got == [["load average 4.00 1.00 1.00 (limit 3)"], [],
+                   ["load back to normal: 2.39 1.00 1.00"]]
+
+
 def test_notify_recovery_false_forgets_the_condition_silently():
     run = Run(config(NOTIFY_RECOVERY=False))
     got = run.ticks(Tick(load=3.0), Tick(load=0.2), Tick(load=1.5))

@@ -38,6 +38,16 @@ def advance(
     return None, None  # a streak that broke before FOR_TICKS is forgotten
 
 
+def below(limit: float, ratio: float) -> float:
+    """The recovery line of an upper limit: limit x ratio, without float noise (3 x 0.8 is 2.4)."""
+    return round(limit * ratio, 9)
+
+
+def above(minimum: float, ratio: float) -> float:
+    """The recovery line of a lower limit: minimum / ratio, without float noise."""
+    return round(minimum / ratio, 9)
+
+
 def percent(value: float) -> str:
     return f"{value:.0f}%"
 

@@ -7,7 +7,7 @@ from ttalertd.alerts import Alert
 from ttalertd.config import Config
 from ttalertd.memory import AlertMemory, Condition
 from ttalertd.readings import Reading
-from ttalertd.rules.condition import Change
+from ttalertd.rules.condition import Change, below
 
 MAX_CMDLINE = 200  # one java classpath must not push every other line out of the SMS
 
@@ -57,7 +57,7 @@ def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tup
 
 def _recoveries(reading: Reading, rows: list[proc.ProcessRow], memory: AlertMemory,
                 config: Config) -> list[tuple[Alert, Change]]:
-    floor = config.cpu_limit * config.recover_ratio
+    floor = below(config.cpu_limit, config.recover_ratio)
     out = []
     for k, cond in list(memory.conditions.items()):
         if cond.kind != "cpu" or not cond.firing:

@@ -6,7 +6,7 @@ import proc
 from ttalertd.alerts import Alert
 from ttalertd.config import Config
 from ttalertd.memory import AlertMemory
-from ttalertd.rules.condition import Change, advance
+from ttalertd.rules.condition import Change, advance, below
 
 KEY = "load"
 
@@ -28,7 +28,7 @@ def check_load(
         before,
         "load",
         over=load.one > limit,
-        recovered=load.one < limit * config.recover_ratio,
+        recovered=load.one < below(limit, config.recover_ratio),
         for_ticks=config.for_ticks,
         now=now,
     )

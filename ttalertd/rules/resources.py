@@ -6,7 +6,7 @@ from ttalertd.alerts import Alert
 from ttalertd.config import Config
 from ttalertd.memory import AlertMemory
 from ttalertd.readings import Reading
-from ttalertd.rules.condition import Change, advance, percent, size
+from ttalertd.rules.condition import Change, above, advance, below, percent, size
 
 KIB = 1024
 
@@ -64,7 +64,7 @@ def _memory(reading: Reading, memory: AlertMemory, config: Config):
     pct = 100.0 * info.available_kib / info.total_kib
     return _step(
         memory, config, reading.time, "memory", "memory",
-        over=pct < limit, recovered=pct > limit / config.recover_ratio,
+        over=pct < limit, recovered=pct > above(limit, config.recover_ratio),
         fire_text=f"memory low: {percent(pct)} available "
                   f"({size(info.available_kib * KIB)} of {size(info.total_kib * KIB)})",
         recover_text=f"memory back to normal: {percent(pct)} available",
@@ -78,7 +78,7 @@ def _swap(reading: Reading, memory: AlertMemory, config: Config):
     pct = 100.0 * (info.swap_total_kib - info.swap_free_kib) / info.swap_total_kib
     return _step(
         memory, config, reading.time, "swap", "swap",
-        over=pct > limit, recovered=pct < limit * config.recover_ratio,
+        over=pct > limit, recovered=pct < below(limit, config.recover_ratio),
         fire_text=f"swap {percent(pct)} used",
         recover_text=f"swap back to normal: {percent(pct)} used",
     )
@@ -96,7 +96,7 @@ def _disks(reading: Reading, memory: AlertMemory, config: Config):
         mount = disk.mountpoint
         out += _step(
             memory, config, reading.time, f"disk:{mount}", "disk",
-            over=pct < limit, recovered=pct > limit / config.recover_ratio,
+            over=pct < limit, recovered=pct > above(limit, config.recover_ratio),
             fire_text=f"disk {mount}: {percent(pct)} free "
                       f"({size(disk.bavail * disk.bsize)} of {size(disk.blocks * disk.bsize)})",
             recover_text=f"disk {mount} back to normal: {percent(pct)} free",

@@ -12,6 +12,7 @@ import pytest
 from ttalertd import retry
 from ttalertd.alerts import Alert, Message
 from ttalertd.delivery import FlushReport, Outbox, enqueue, flush
+from ttalertd.message import compose
 from ttalertd.notifiers import ConsoleNotifier, DeliveryError
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
@@ -109,13 +110,15 @@ def test_alertmanager_style_notifier_is_not_limited():
 def test_summary_keeps_the_message_within_1600_characters():
     outbox = Outbox(sent_times=[T0], held_alerts=5, held_since=T0)
     lines = [f"line {i:04d} " + "x" * 80 for i in range(30)]
-    big = Message("web1", "\n".join(["web1"] + lines)[:1600])
+    alerts = tuple(Alert("login", line, f"login:{i}") for i, line in enumerate(lines))
+    big = Message("web1", compose("web1", lines), alerts)
     out = enqueue(outbox, big, [Recorder()], now=T0 + 3601, tick=1, max_per_hour=10)
     assert len(out.text) <= 1600
     assert out.text.startswith("web1\nline 0000")
-    last = out.text.rsplit("\n", 1)[1]
-    assert last.startswith("and ") and last.endswith(" more alerts since 22:13")
-    assert int(last.split()[1]) > 5  # cut lines are counted in
+    *shown, summary, marker = out.text.split("\n")
+    # a cut message still ends with "(+N more)"; the summary stands just before it
+    assert summary == "and 5 more alerts since 22:13"
+    assert marker == f"(+{30 - (len(shown) - 1)} more)" and shown[1:] == lines[: len(shown) - 1]
 
 
 def test_backoff_schedule_is_exact_and_capped():

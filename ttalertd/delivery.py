@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ttalertd.alerts import Message
 from ttalertd.delivery_outbox import Outbox, OutboxEntry
+from ttalertd.message import compose
 from ttalertd.notifiers.base import DeliveryError, Notifier
 from ttalertd.retry import is_due, next_try_tick
 
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 
 HOUR = 3600.0
 MAX_AGE = 24 * HOUR  # a message not delivered within a day is dropped, with its text in the log
-MESSAGE_MAX_CHARS = 1600  # interface.md section 6
 
 
 @dataclass(slots=True)
@@ -107,17 +107,10 @@ def summary_line(count: int, since: float) -> str:
 
 
 def _with_summary(message: Message, held: int, since: float) -> Message:
-    """`message` with the summary as its last line, cutting trailing alert lines to stay in 1600."""
-    lines = message.text.split("\n")
-    cut = 0
-    while True:
-        text = "\n".join(lines + [summary_line(held + cut, since)])
-        if len(text) <= MESSAGE_MAX_CHARS or len(lines) <= 1:
-            break
-        log.warning("rate limit summary: line cut to fit the message: %s", lines.pop())
-        cut += 1
-    return Message(host=message.host, text=text[:MESSAGE_MAX_CHARS], alerts=message.alerts,
-                   created=message.created)
+    """`message` recomposed with the summary after its alert lines, within 1600 characters."""
+    lines = [a.text for a in message.alerts] or message.text.split("\n")[1:]
+    text = compose(message.host, lines, footer=summary_line(held, since))
+    return Message(host=message.host, text=text, alerts=message.alerts, created=message.created)
 
 
 def flush(

@@ -5,29 +5,24 @@ from __future__ import annotations
 MAX_MESSAGE_CHARS = 1600  # Twilio's limit for one message body
 
 
-def compose(host: str, lines: list[str], limit: int = MAX_MESSAGE_CHARS) -> str:
-    """The host name, then one line per alert; cut to `limit` with "(+N more)" naming what was left out."""
-    text = "\n".join([host, *lines])
+def compose(host: str, lines: list[str], limit: int = MAX_MESSAGE_CHARS,
+            footer: str | None = None) -> str:
+    """The host name, one line per alert, then `footer` (kept whatever is cut); a text over
+    `limit` keeps the lines that fit and ends with "(+N more)" naming how many were left out."""
+    tail = [footer] if footer else []
+    text = "\n".join([host, *lines, *tail])
     if len(text) <= limit:
         return text
-    kept: list[str] = [host]
+    kept = [host]
     for index, line in enumerate(lines):
-        left_out = len(lines) - index
-        tail = f"(+{left_out} more)"
-        candidate = "\n".join([*kept, line])
-        # the line fits only if the marker for what would still follow fits after it
-        rest_after = left_out - 1
-        marker_after = f"\n(+{rest_after} more)" if rest_after else ""
-        if len(candidate) + len(marker_after) > limit:
-            return _cut(kept, tail, limit)
+        rest = len(lines) - index - 1  # lines still after this one, if it is kept
+        marker = [f"(+{rest} more)"] if rest else []
+        if len("\n".join([*kept, line, *tail, *marker])) > limit:
+            break
         kept.append(line)
-    return "\n".join(kept)  # unreachable: the whole text did not fit
-
-
-def _cut(kept: list[str], tail: str, limit: int) -> str:
-    head = "\n".join(kept)
-    room = limit - len(tail) - 1
-    if room < len(head):
-        # a single line longer than the limit: cut the text itself
-        head = head[: max(room, 0)]
-    return f"{head}\n{tail}" if head else tail
+    marker = f"(+{len(lines) - len(kept) + 1} more)"
+    head = "\n".join([*kept, *tail])
+    if len(head) + 1 + len(marker) > limit:
+        # the host name and footer alone are too long: cut the text itself
+        head = head[: max(limit - len(marker) - 1, 0)]
+    return f"{head}\n{marker}" if head else marker

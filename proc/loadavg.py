@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from proc.errors import ParseError
 
@@ -13,6 +13,8 @@ class LoadAvg:
     one: float
     five: float
     fifteen: float
+    # the three figures as the file wrote them, so an alert quotes them to the letter
+    text: str = field(default="", compare=False)
 
 
 def parse_float(field: bytes, what: str) -> float:
@@ -34,4 +36,4 @@ def parse_loadavg(data: bytes) -> LoadAvg:
     one, five, fifteen = (parse_float(f, "loadavg") for f in fields[:3])
     if min(one, five, fifteen) < 0:
         raise ParseError(f"loadavg: negative load in {data[:80]!r}")
-    return LoadAvg(one, five, fifteen)
+    return LoadAvg(one, five, fifteen, b" ".join(fields[:3]).decode("ascii", "replace"))

@@ -48,6 +48,8 @@ def test_pid_stat_malformed_raises_parse_error(line):
 
 def test_loadavg_and_uptime():
     assert proc.parse_loadavg(b"0.52 0.40 0.31 1/234 5678\n") == proc.LoadAvg(0.52, 0.40, 0.31)
+    # the figures as written, for the alert line: "3.5" stays "3.5"
+    assert proc.parse_loadavg(b"3.5 2.10 1.3 1/2 3").text == "3.5 2.10 1.3"
     assert proc.parse_uptime(b"1010.00 3980.50\n") == proc.Uptime(1010.0, 3980.5)
     assert proc.parse_uptime(b"1010.25\n") == proc.Uptime(1010.25, 0.0)
 

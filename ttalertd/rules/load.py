@@ -13,7 +13,7 @@ KEY = "load"
 
 def figures(load: proc.LoadAvg) -> str:
     """The three figures as /proc/loadavg writes them."""
-    return f"{load.one:.2f} {load.five:.2f} {load.fifteen:.2f}"
+    return load.text or f"{load.one:.2f} {load.five:.2f} {load.fifteen:.2f}"
 
 
 def check_load(

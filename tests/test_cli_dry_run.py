@@ -23,3 +23,14 @@ def test_dry_run_prints_only_the_message_and_logs_it(tmp_path):
              "cpu 99.5% pid 4242 bob python3: python3 spin.py"]
     assert done.stdout == "\n".join(lines) + "\n"
     assert "sent to console: " + " / ".join(lines) in done.stderr
+
+
+def test_test_sms_with_only_alertmanager_says_why_it_sent_nothing(tmp_path):
+    config = tmp_path / "credentials.yml"
+    config.write_text('alertmanager:\n  urls: ["http://127.0.0.1:9"]\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
+    done = subprocess.run([sys.executable, "-m", "ttalertd", "test-sms", "--config", str(config)],
+                          check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "Alertmanager is the only notifier" in done.stderr

@@ -157,6 +157,10 @@ def _test_sms(config: Config) -> int:
     from ttalertd.notifiers import send_test_message
 
     results = send_test_message(config, socket.gethostname(), sys.stdout)
+    if not results:
+        print("ttalertd: nothing to test: Alertmanager is the only notifier and test-sms skips "
+              "it (a test alert would page people; try amtool alert add)", file=sys.stderr)
+        return 1
     for key, ok, detail in results:
         print(f"{key}: {'sent' if ok else 'FAILED'}{': ' + detail if detail else ''}")
     return 0 if results and all(ok for _, ok, _ in results) else 1

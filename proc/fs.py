@@ -236,7 +236,12 @@ class ProcFS:
 
 def _recorded_stat_files(proc: str) -> Iterator[tuple[str, bytes]]:
     """(pid name, stat bytes) of a recorded root, read file by file (they never change under us)."""
-    for name in os.listdir(proc):
+    try:
+        names = os.listdir(proc)
+    except (FileNotFoundError, NotADirectoryError):
+        log.warning("%s: no such directory, no processes read", proc)
+        return
+    for name in names:
         if not name.isdigit():
             continue
         data = _read_or_skip(f"{proc}/{name}/stat")

@@ -15,7 +15,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 @dataclass(slots=True, frozen=True)
 class ProcessRow:
     pid: int
-    user: str
+    user: str | None  # None where the process's uid could not be read
     name: str
     cmdline: str
     cpu: float | None  # percent of one CPU, one decimal; None where the elapsed time is unknown
@@ -93,6 +93,6 @@ def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
     for cpu, pid in best:
         stat = b.stats[pid]
         uid = b.fs.uid(pid)  # owner, name and cmdline only for the ranked few
-        user = b.fs.user_name(uid) if uid is not None else "?"
+        user = b.fs.user_name(uid) if uid is not None else None
         rows.append(ProcessRow(pid, user, stat.comm, b.fs.cmdline(pid, stat.comm), cpu))
     return rows

@@ -19,9 +19,6 @@ import urllib.request
 
 import pytest
 from am_capture import Capture
-from conftest import FIXTURES_DIR
-
-sys.path.insert(0, FIXTURES_DIR)
 from fixture_writer import Sample, base, write_sample
 
 AM_BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")

@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--window must not be negative")
     if args.root and args.replay:
         parser.error("--root and --replay exclude each other")
+    for option, path in (("--root", args.root), ("--replay", args.replay)):
+        if path is not None and not os.path.isdir(path):
+            parser.error(f"{option} {path}: no such directory")
     try:
         setup_logging(args.log)
     except OSError as exc:

@@ -15,7 +15,8 @@ def snapshot_json(reading: Reading) -> dict[str, Any]:
         {"one": load.one, "five": load.five, "fifteen": load.fifteen},
         "users": None if reading.sessions is None else [
             {"user": s.user, "line": s.line, "host": s.host, "pid": s.pid,
-             "since": s.since.isoformat()} for s in reading.sessions],
+             # whole seconds, the format interface.md shows (utmp and logind keep microseconds)
+             "since": s.since.replace(microsecond=0).isoformat()} for s in reading.sessions],
         "top": [{"pid": r.pid, "user": r.user, "name": r.name, "cmdline": r.cmdline,
                  "cpu": r.cpu} for r in reading.top],
     }
@@ -41,5 +42,6 @@ def render_table(reading: Reading) -> str:
     lines.append(f"{'PID':>7} {'USER':<10} {'%CPU':>6}  {'COMMAND':<16} CMDLINE")
     for r in reading.top:
         cpu = "?" if r.cpu is None else f"{r.cpu:.1f}"
-        lines.append(f"{r.pid:>7} {r.user[:10]:<10} {cpu:>6}  {r.name[:16]:<16} {r.cmdline[:80]}")
+        user = "?" if r.user is None else r.user[:10]
+        lines.append(f"{r.pid:>7} {user:<10} {cpu:>6}  {r.name[:16]:<16} {r.cmdline[:80]}")
     return "\n".join(lines)

@@ -22,7 +22,8 @@ def excluded(row: proc.ProcessRow, config: Config) -> bool:
 
 def alert_line(row: proc.ProcessRow) -> str:
     cmdline = row.cmdline if len(row.cmdline) <= MAX_CMDLINE else row.cmdline[:MAX_CMDLINE] + "..."
-    return f"cpu {row.cpu}% pid {row.pid} {row.user} {row.name}: {cmdline}"
+    user = row.user if row.user is not None else "?"
+    return f"cpu {row.cpu}% pid {row.pid} {user} {row.name}: {cmdline}"
 
 
 def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tuple[Alert, Change]]:

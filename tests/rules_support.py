@@ -46,7 +46,6 @@ class Tick:
     btime: int | None = 1_764_000_000
     new_pids: frozenset[int] = frozenset()
     other_pids: frozenset[int] = frozenset()  # running but not ranked
-    prev_boot_id: str | None = None
     top_n: int = 8
 
 
@@ -70,7 +69,6 @@ def reading(tick: Tick, time: float) -> Reading:
         boot_id=tick.boot_id,
         btime=tick.btime,
         new_pids=tick.new_pids,
-        prev_boot_id=tick.prev_boot_id,
     )
 
 

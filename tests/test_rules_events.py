@@ -91,10 +91,11 @@ def test_btime_moving_with_the_same_boot_id_is_not_a_reboot(utc):
 
 
 def test_no_state_compares_the_boot_id_with_the_baseline_sample(utc):
-    fresh = Run(config(), AlertMemory(sessions=[]))
-    assert fresh.tick(Tick(boot_id="b", prev_boot_id="a", btime=1_764_012_000)) == [
+    # with no state file the runner remembers the baseline sample's boot id ("a") before tick 1
+    fresh = Run(config(), AlertMemory(sessions=[], boot_id="a"))
+    assert fresh.tick(Tick(boot_id="b", btime=1_764_012_000)) == [
         "rebooted at 2025-11-24 19:20"]
-    assert Run(config(), AlertMemory(sessions=[])).tick(Tick(boot_id="b", prev_boot_id="b")) == []
+    assert Run(config(), AlertMemory(sessions=[], boot_id="b")).tick(Tick(boot_id="b")) == []
 
 
 def test_quiet_hours_hold_conditions_and_send_one_digest_when_they_end(utc):

@@ -29,7 +29,6 @@ class Reading:
     btime: int | None
     # pids that are not the previous sample's process (absent, reused or rebooted): no CPU streak
     new_pids: frozenset[int] = frozenset()
-    prev_boot_id: str | None = None  # the previous sample's: a reboot after the baseline shows
 
 
 def read(prev: proc.Snapshot, cur: proc.Snapshot, top_n: int) -> Reading:
@@ -44,7 +43,6 @@ def read(prev: proc.Snapshot, cur: proc.Snapshot, top_n: int) -> Reading:
         top_n=top_n,
         pids=frozenset(cur.stats),
         new_pids=proc.new_pids(prev, cur),
-        prev_boot_id=_guarded("boot_id", prev.fs.boot_id),
         memory=_guarded("meminfo", fs.meminfo),
         disks=tuple(_guarded("disks", fs.disks) or ()),
         boot_id=_guarded("boot_id", fs.boot_id),

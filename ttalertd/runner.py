@@ -56,15 +56,21 @@ class Runner:
                                                    alert_interval=config.alert_interval)
 
     def start(self) -> None:
-        """Take the baseline sample; with no remembered sessions, its logins are already known."""
+        """Take the baseline sample; with no state, its logins and boot id are already known."""
         self.prev = self.source.snapshot()
-        if self.state.memory.sessions is None:
+        memory = self.state.memory
+        if memory.boot_id is None:  # so a reboot between the baseline and the next tick is told
+            try:
+                memory.boot_id = self.prev.fs.boot_id()
+            except OSError as exc:
+                log.warning("could not read the baseline boot id: %s", exc)
+        if memory.sessions is None:
             try:
                 sessions = self.prev.fs.sessions()
             except (proc.ParseError, OSError) as exc:
                 log.warning("could not read the baseline sessions: %s", exc)
             else:
-                self.state.memory.sessions = [(s.user, s.line, s.host) for s in sessions]
+                memory.sessions = [(s.user, s.line, s.host) for s in sessions]
 
     def tick(self) -> Verdict:
         """Evaluate the next sample against the previous one; raises readings.Exhausted."""

@@ -13,9 +13,7 @@ def check_reboot(reading: Reading, memory: AlertMemory) -> list[Alert]:
     # btime alone moves when the clock is set after boot; the boot id changes only at a boot
     if reading.boot_id is None:
         return []
-    # with no state file the baseline sample's boot id is the known one, as its logins are
-    previous = memory.boot_id if memory.boot_id is not None else reading.prev_boot_id
-    memory.boot_id = reading.boot_id
+    previous, memory.boot_id = memory.boot_id, reading.boot_id
     if previous is None or previous == reading.boot_id:
         return []
     booted = reading.btime if reading.btime is not None else reading.time - (reading.uptime or 0)

@@ -15,8 +15,6 @@ from ttalertd.logsetup import REDACT, config_secrets, setup_logging
 
 log = logging.getLogger("ttalertd")
 
-RUN_OPTIONS = ("config", "state", "dry_run", "root", "replay", "utmp", "window", "top", "log")
-
 
 def _run_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
     # on a subcommand the defaults are suppressed so options given before it are not overwritten

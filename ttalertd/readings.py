@@ -77,10 +77,6 @@ class Source:
     def is_replay(self) -> bool:
         return self.replay is not None
 
-    @property
-    def is_live(self) -> bool:
-        return self.replay is None and os.path.realpath(self.root) == "/"
-
     def snapshot(self) -> proc.Snapshot:
         """The next sample; raises Exhausted when a replay has no more."""
         if self._samples is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ttalertd.alerts import Alert
+from ttalertd.alerts import EVENT_KINDS, Alert
 from ttalertd.config_records import AlertmanagerConfig
 from ttalertd.notifiers.base import is_transient_status, parse_retry_after, redact
 from ttalertd.notifiers.webhook import display_url
@@ -31,7 +31,6 @@ ALERTNAMES = {
     "disk": "TTAlertDisk", "login": "TTAlertLogin", "logout": "TTAlertLogout",
     "reboot": "TTAlertReboot",
 }
-EVENT_KINDS = ("login", "logout", "reboot")
 FIRING_AHEAD = 4  # ALERT_INTERVALs a firing condition's endsAt lies ahead of its tick
 MAX_AGE = 24 * 3600.0  # a kept post older than a day is dropped, logged
 DEFAULT_TIMEOUT = 10.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ttalertd.config_records import AlertmanagerConfig, ConfigError, TwilioConfig, WebhookConfig
@@ -115,13 +115,7 @@ def _numbers(value: Any) -> tuple[str, ...]:
         return (phone("twilio.to", value),)
     if not value:
         raise ConfigError("twilio.to: the list is empty; give at least one number")
-    numbers: list[str] = []
-    for item in value:
-        number = phone("twilio.to", item)
-        if number in numbers:
-            raise ConfigError(f"twilio.to: {number} is listed twice")
-        numbers.append(number)
-    return tuple(numbers)
+    return _distinct("twilio.to", value, phone)
 
 
 def _api_url(value: Any, env: Mapping[str, str]) -> str | None:
@@ -143,12 +137,8 @@ def parse_alertmanager(value: Any) -> AlertmanagerConfig | None:
         raw_urls = [raw_urls]  # one URL needs no list
     if not isinstance(raw_urls, list | tuple) or not raw_urls:
         raise ConfigError("alertmanager.urls: must be a list of at least one http(s) URL")
-    urls: list[str] = []
-    for item in raw_urls:
-        url = http_url("alertmanager.urls", item)
-        if url in urls:
-            raise ConfigError(f"alertmanager.urls: {show(redact_url(url))} is listed twice")
-        urls.append(url)
+    urls = _distinct("alertmanager.urls", raw_urls, http_url,
+                     shown=lambda url: show(redact_url(url)))
     labels = string_pairs("alertmanager.labels", section.get("labels"))
     for name, _ in labels:
         if name in _RESERVED_LABELS:
@@ -163,7 +153,7 @@ def parse_alertmanager(value: Any) -> AlertmanagerConfig | None:
             )
     token = section.get("bearer_token")
     bearer = None if token is None else text("alertmanager.bearer_token", token, secret=True)
-    return AlertmanagerConfig(urls=tuple(urls), labels=labels, bearer_token=bearer)
+    return AlertmanagerConfig(urls=urls, labels=labels, bearer_token=bearer)
 
 
 def parse_webhook(value: Any) -> WebhookConfig | None:
@@ -181,3 +171,15 @@ def parse_webhook(value: Any) -> WebhookConfig | None:
         if "\n" in header_value or "\r" in header_value:
             raise ConfigError(f"webhook.headers.{name}: the value may not contain a line break")
     return WebhookConfig(url=url, headers=headers)
+
+
+def _distinct(key: str, items: Any, parse: Callable[[str, Any], str],
+              shown: Callable[[str], str] = str) -> tuple[str, ...]:
+    """Each item parsed; one listed twice is an error (it would get every alert twice)."""
+    values: list[str] = []
+    for item in items:
+        value = parse(key, item)
+        if value in values:
+            raise ConfigError(f"{key}: {shown(value)} is listed twice")
+        values.append(value)
+    return tuple(values)

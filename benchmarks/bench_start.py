@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-import proc
+from ttalertd.read.record import record
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL_SCENARIO = os.path.join(REPO, "fixtures", "idle-host")
@@ -62,7 +62,7 @@ def startup_overhead(runs: int = 11, scenario: str = SMALL_SCENARIO) -> dict[str
 
 def record_scenario(dest: str, samples: int = 101, interval: float = 0.02) -> str:
     """A scenario of this live host, recorded with ttalertd's own recorder."""
-    proc.record(dest, samples=samples, interval=interval)
+    record(dest, samples=samples, interval=interval)
     return dest
 
 

@@ -12,7 +12,6 @@ from proc.meminfo import Meminfo, parse_meminfo
 from proc.mounts import DiskUsage, Mount, parse_mounts, real_mounts
 from proc.passwd import parse_passwd
 from proc.pid_stat import PidStat, parse_pid_stat
-from proc.record import record
 from proc.system_stat import SystemStat, parse_system_stat
 from proc.top import CLK_TCK, ProcessRow, cpu_percent, new_pids, top_processes
 from proc.uptime import Uptime, parse_uptime
@@ -23,5 +22,5 @@ __all__ = [
     "ProcFS", "ProcessRow", "Session", "Snapshot", "SystemStat", "Uptime", "cpu_percent",
     "new_pids", "parse_loadavg", "parse_meminfo", "parse_mounts", "parse_passwd", "parse_pid_stat",
     "parse_system_stat", "parse_uptime", "parse_utmp", "read_logind_sessions", "read_utmp",
-    "real_mounts", "record", "top_processes",
+    "real_mounts", "top_processes",
 ]  # fmt: skip

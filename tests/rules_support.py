@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import proc
-from ttalertd.config_defaults import parse_defaults
-from ttalertd.config_records import Config
-from ttalertd.memory import AlertMemory
-from ttalertd.readings import Reading
+from ttalertd.config.defaults import parse_defaults
+from ttalertd.config.records import Config
+from ttalertd.read.reading import Reading
 from ttalertd.rules.evaluate import Verdict, evaluate
+from ttalertd.state.memory import AlertMemory
 
 T0 = 1_764_001_000.0  # 2025-11-24 16:16:40 UTC
 BOOT = "0d4c5f3e-8a1b-4c2d-9e7f-1a2b3c4d5e6f"
@@ -90,7 +91,7 @@ class Run:
         minute = minute_of_day if minute_of_day is not None else (
             self.minute_of_day if self.minute_of_day is not None else 12 * 60)
         verdict = evaluate(reading(tick or Tick(), self.time), self.memory, self.config,
-                           minute_of_day=minute)
+                           minute_of_day=minute, local=time.localtime)
         self.memory = verdict.memory
         self.verdicts.append(verdict)
         return [alert.text for alert in verdict.lines]

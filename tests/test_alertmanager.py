@@ -9,11 +9,11 @@ import socket
 import pytest
 from am_capture import Capture
 
-from ttalertd.alerts import Alert
-from ttalertd.config_records import AlertmanagerConfig
-from ttalertd.memory import AlertMemory
+from ttalertd.config.records import AlertmanagerConfig
 from ttalertd.notifiers.alertmanager import AlertmanagerPoster, TickReport, rfc3339, tick_alerts
+from ttalertd.rules.alert import Alert
 from ttalertd.rules.evaluate import Verdict
+from ttalertd.state.memory import AlertMemory
 
 T0 = 1764072000.0  # 2025-11-25T12:00:00Z
 INTERVAL = 60.0

@@ -11,8 +11,8 @@ import tempfile
 import pytest
 
 import proc
-from ttalertd.config import Config
-from ttalertd.readings import Source
+from ttalertd.config.records import Config
+from ttalertd.read.source import Source
 from ttalertd.runner import Runner
 
 TICKS = 500

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ttalertd.config import Config, ConfigError, describe, load_config
+from ttalertd.config.loader import describe, load_config
+from ttalertd.config.records import Config, ConfigError
 
 TOKEN = "f00dfeedcafe0123456789abcdef0123"  # the auth token: must never be printed
 

@@ -11,7 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ttalertd.config import Config, ConfigError, describe, find_config_path, load_config
+from ttalertd.config.loader import describe, find_config_path, load_config
+from ttalertd.config.records import Config, ConfigError
 
 MAPPING = """\
 twilio:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ttalertd.config import (
+from ttalertd.config.loader import load_config
+from ttalertd.config.records import (
     AlertmanagerConfig,
     Config,
     ConfigError,
     QuietHours,
     TrustedLogin,
     WebhookConfig,
-    load_config,
 )
 
 

@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from ttalertd import retry
-from ttalertd.alerts import Alert, Message
-from ttalertd.delivery import FlushReport, Outbox, enqueue, flush
-from ttalertd.message import compose
 from ttalertd.notifiers import ConsoleNotifier, DeliveryError
+from ttalertd.notify import retry
+from ttalertd.notify.delivery import FlushReport, Outbox, enqueue, flush
+from ttalertd.notify.message import Message, compose
+from ttalertd.rules.alert import Alert
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 

@@ -14,9 +14,10 @@ import time
 import pytest
 from twilio_standin import Fault, TwilioStandin
 
-from ttalertd.alerts import Alert, Message
-from ttalertd.delivery import Outbox, enqueue, flush
 from ttalertd.notifiers import TwilioSMS
+from ttalertd.notify.delivery import Outbox, enqueue, flush
+from ttalertd.notify.message import Message
+from ttalertd.rules.alert import Alert
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "tok3n-s3cr3t-9f8e7d6c5b4a"
@@ -133,8 +134,8 @@ def test_crash_after_the_send_before_the_save_sends_twice_never_zero(standin, tm
 
 CHILD = f"""
 import json, sys
-from ttalertd.alerts import Message
-from ttalertd.delivery import Outbox, enqueue, flush
+from ttalertd.notify.message import Message
+from ttalertd.notify.delivery import Outbox, enqueue, flush
 from ttalertd.notifiers import TwilioSMS
 url, state = sys.argv[1], sys.argv[2]
 sms = TwilioSMS({SID!r}, {TOKEN!r}, "+15551234567", from_="+18885551234", api_url=url,

@@ -30,8 +30,8 @@ from faults_helpers import (
     write_sample,
 )
 
-from ttalertd.config import Config
-from ttalertd.readings import Source
+from ttalertd.config.records import Config
+from ttalertd.read.source import Source
 from ttalertd.runner import Runner
 
 HOST = socket.gethostname()

@@ -15,10 +15,10 @@ from faults_helpers import assert_no_traceback, login_line, run_cli, write_login
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ttalertd.config import Config
-from ttalertd.readings import Source
+from ttalertd.config.records import Config
+from ttalertd.read.source import Source
 from ttalertd.runner import Runner
-from ttalertd.state import load_state
+from ttalertd.state.store import load_state
 
 # every file a sample may hold (interface.md section 3), pid 42 standing for the processes
 FILES = ("proc/uptime", "proc/loadavg", "proc/stat", "proc/meminfo",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ttalertd.message import compose
+from ttalertd.notify.message import compose
 
 
 def test_a_message_that_fits_is_every_line_under_the_host_name():

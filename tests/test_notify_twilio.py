@@ -11,9 +11,10 @@ import sys
 import pytest
 from twilio_standin import Fault, TwilioStandin
 
-from ttalertd.alerts import Alert, Message
-from ttalertd.config_records import Config, TwilioConfig
+from ttalertd.config.records import Config, TwilioConfig
 from ttalertd.notifiers import DeliveryError, TwilioSMS, build_notifiers, send_test_message
+from ttalertd.notify.message import Message
+from ttalertd.rules.alert import Alert
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "tok3n-s3cr3t-9f8e7d6c5b4a"
@@ -169,7 +170,7 @@ def test_send_test_message_reports_each_notifier(standin):
 
 def test_importing_notify_and_delivery_does_not_import_twilio():
     code = (
-        "import sys, ttalertd.notifiers, ttalertd.delivery\n"
+        "import sys, ttalertd.notifiers, ttalertd.notify.delivery\n"
         "heavy = [m for m in ('twilio', 'requests', 'urllib3', 'urllib.request') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

@@ -10,8 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ttalertd.alerts import Alert, Message
-from ttalertd.config_records import AlertmanagerConfig, Config, TwilioConfig, WebhookConfig
+from ttalertd.config.records import AlertmanagerConfig, Config, TwilioConfig, WebhookConfig
 from ttalertd.notifiers import (
     ConsoleNotifier,
     DeliveryError,
@@ -20,6 +19,8 @@ from ttalertd.notifiers import (
     build_notifiers,
     send_test_message,
 )
+from ttalertd.notify.message import Message
+from ttalertd.rules.alert import Alert
 
 MESSAGE = Message(
     host="web1",

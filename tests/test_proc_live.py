@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 import proc
+from ttalertd.read.record import record
 
 BUSY = "while True: pass"
 # busy for 10 ms, asleep for 10 ms: half of one CPU
@@ -110,7 +111,7 @@ def test_live_system_readings():
 
 
 def test_record_writes_a_replayable_scenario(tmp_path):
-    proc.record(str(tmp_path), samples=2, interval=0.1)
+    record(str(tmp_path), samples=2, interval=0.1)
     a, b = (proc.ProcFS(str(tmp_path / str(i))) for i in (0, 1))
     snap_a, snap_b = a.snapshot(), b.snapshot()
     assert snap_b.uptime > snap_a.uptime and snap_b.load is not None

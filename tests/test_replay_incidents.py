@@ -7,7 +7,7 @@ import json
 import pytest
 from replay_support import HOST, INCIDENTS, messages, replay_args, run_ttalertd
 
-from ttalertd.message import MAX_MESSAGE_CHARS
+from ttalertd.notify.message import MAX_MESSAGE_CHARS
 
 WHOLE_LIFE = [name for name in INCIDENTS if name != "many-logins-cut"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 
 from rules_support import Run, Tick, config, reading, row
@@ -198,7 +199,8 @@ def test_an_unmounted_disk_is_forgotten_but_an_unreadable_mount_table_keeps_it()
     run.tick(Tick(var_free=2))
     tick = reading(Tick(), run.time + 60)
     gone = evaluate(replace(tick, disks=(replace(tick.disks[0], mountpoint="/srv", bavail=10**7),)),
-                    run.memory, run.config, minute_of_day=0)
+                    run.memory, run.config, minute_of_day=0, local=time.localtime)
     assert "disk:/var" not in gone.memory.conditions and gone.lines == ()
-    unread = evaluate(replace(tick, disks=()), run.memory, run.config, minute_of_day=0)
+    unread = evaluate(replace(tick, disks=()), run.memory, run.config, minute_of_day=0,
+                      local=time.localtime)
     assert "disk:/var" in unread.memory.conditions

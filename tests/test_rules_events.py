@@ -8,7 +8,7 @@ import time
 import pytest
 from rules_support import Run, Tick, config, row, session
 
-from ttalertd.memory import AlertMemory
+from ttalertd.state.memory import AlertMemory
 
 ALICE = session("alice", "pts/0", "10.0.0.5")
 BOB = session("bob", "tty1")

@@ -10,7 +10,8 @@ import sys
 import time
 
 import proc
-from ttalertd.config import Config, ConfigError, describe, find_config_path, load_config
+from ttalertd.config.loader import describe, find_config_path, load_config
+from ttalertd.config.records import Config, ConfigError
 from ttalertd.logsetup import REDACT, config_secrets, setup_logging
 
 log = logging.getLogger("ttalertd")
@@ -94,7 +95,7 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def _source(args: argparse.Namespace):
-    from ttalertd.readings import Source
+    from ttalertd.read.source import Source
 
     return Source(root=args.root or "/", replay=args.replay, utmp=args.utmp)
 
@@ -107,8 +108,8 @@ def _two_samples(args: argparse.Namespace, source) -> tuple[proc.Snapshot, proc.
 
 
 def _snapshot(args: argparse.Namespace, config: Config) -> int:
-    from ttalertd.readings import Exhausted, read
-    from ttalertd.snapshot import render_json, render_table
+    from ttalertd.read.render import render_json, render_table
+    from ttalertd.read.source import Exhausted, read
 
     source = _source(args)
     try:
@@ -122,7 +123,7 @@ def _snapshot(args: argparse.Namespace, config: Config) -> int:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    from ttalertd.readings import Exhausted
+    from ttalertd.read.source import Exhausted
     from ttalertd.runner import Runner
 
     state_path = args.state or os.environ.get("TTALERTD_STATE") or "memory.json"
@@ -147,7 +148,9 @@ def _record(args: argparse.Namespace) -> int:
     if args.samples < 1 or args.interval < 0:
         print("ttalertd: record needs --samples >= 1 and --interval >= 0", file=sys.stderr)
         return 2
-    proc.record(args.dir, samples=args.samples, interval=args.interval)
+    from ttalertd.read.record import record
+
+    record(args.dir, samples=args.samples, interval=args.interval)
     print(f"recorded {args.samples} samples into {args.dir}")
     return 0
 

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 
-from ttalertd.config import Config, ConfigError
+from ttalertd.config.records import Config, ConfigError
 from ttalertd.logsetup import REDACT, config_secrets
-from ttalertd.readings import Exhausted
+from ttalertd.read.source import Exhausted
 from ttalertd.runner import Runner
 
 log = logging.getLogger("ttalertd.daemon")

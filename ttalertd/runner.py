@@ -11,14 +11,14 @@ from contextlib import nullcontext
 from typing import TextIO
 
 import proc
-from ttalertd import delivery
-from ttalertd.alerts import Message
-from ttalertd.config import Config
-from ttalertd.message import compose
+from ttalertd.config.records import Config
 from ttalertd.notifiers import build_notifiers
-from ttalertd.readings import Reading, Source, read
+from ttalertd.notify import delivery
+from ttalertd.notify.message import Message, compose
+from ttalertd.read.reading import Reading
+from ttalertd.read.source import Source, read
 from ttalertd.rules.evaluate import Verdict, evaluate
-from ttalertd.state import load_state, save_state
+from ttalertd.state.store import load_state, save_state
 
 log = logging.getLogger("ttalertd")
 
@@ -79,7 +79,8 @@ class Runner:
         self.prev = cur
         local = time.localtime(reading.time)
         verdict = evaluate(reading, self.state.memory, self.config,
-                           minute_of_day=local.tm_hour * 60 + local.tm_min)
+                           minute_of_day=local.tm_hour * 60 + local.tm_min,
+                           local=time.localtime)
         self.state.memory = verdict.memory
         if verdict.reset:
             log.info("RESET_INTERVAL reached: remembered load and process names cleared")

@@ -6,11 +6,11 @@ import logging
 import time
 from typing import Any, TextIO
 
-from ttalertd.alerts import Message
 from ttalertd.notifiers.base import DeliveryError, Notifier
 from ttalertd.notifiers.console import ConsoleNotifier
 from ttalertd.notifiers.twilio_sms import TwilioSMS
 from ttalertd.notifiers.webhook import Webhook
+from ttalertd.notify.message import Message
 
 __all__ = [
     "ConsoleNotifier",

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ttalertd.alerts import EVENT_KINDS, Alert
-from ttalertd.config_records import AlertmanagerConfig
+from ttalertd.config.records import AlertmanagerConfig
 from ttalertd.notifiers.base import is_transient_status, parse_retry_after, redact
 from ttalertd.notifiers.webhook import display_url
-from ttalertd.retry import is_due, next_try_tick
+from ttalertd.notify.retry import is_due, next_try_tick
+from ttalertd.rules.alert import EVENT_KINDS, Alert
 
 if TYPE_CHECKING:
     from ttalertd.rules.evaluate import Verdict

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Protocol
 
-from ttalertd.alerts import Message
+from ttalertd.notify.message import Message
 
 
 class DeliveryError(Exception):

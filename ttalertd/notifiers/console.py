@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TextIO
 
-from ttalertd.alerts import Message
+from ttalertd.notify.message import Message
 
 log = logging.getLogger(__name__)
 

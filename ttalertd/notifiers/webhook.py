@@ -7,8 +7,8 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ttalertd.alerts import Message
 from ttalertd.notifiers.base import DeliveryError, is_transient_status, parse_retry_after
+from ttalertd.notify.message import Message
 
 log = logging.getLogger(__name__)
 

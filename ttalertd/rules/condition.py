@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from ttalertd.memory import Condition
+from ttalertd.state.memory import Condition
 
 
 class Change(Enum):

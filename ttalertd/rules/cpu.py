@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import proc
-from ttalertd.alerts import Alert
-from ttalertd.config import Config
-from ttalertd.memory import AlertMemory, Condition
-from ttalertd.readings import Reading
+from typing import TYPE_CHECKING
+
+from ttalertd.config.records import Config
+from ttalertd.read.reading import Reading
+from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, below
+from ttalertd.state.memory import AlertMemory, Condition
+
+if TYPE_CHECKING:  # annotations only: the rules never load the readers
+    import proc
 
 MAX_CMDLINE = 200  # one java classpath must not push every other line out of the SMS
 

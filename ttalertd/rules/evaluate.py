@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import copy
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from ttalertd.alerts import Alert
-from ttalertd.config import Config
-from ttalertd.memory import AlertMemory
-from ttalertd.readings import Reading
+from ttalertd.config.records import Config
+from ttalertd.read.reading import Reading
+from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change
 from ttalertd.rules.cpu import check_cpu
 from ttalertd.rules.load import check_load
 from ttalertd.rules.logins import check_logins
 from ttalertd.rules.reboot import check_reboot
 from ttalertd.rules.resources import check_resources
+from ttalertd.state.memory import AlertMemory
 
 
 @dataclass(slots=True, frozen=True)
@@ -28,12 +30,16 @@ class Verdict:
     held: int  # lines held back for quiet hours this tick
 
 
-def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of_day: int
-             ) -> Verdict:
-    """One tick. `minute_of_day` is the sample's local time, for QUIET_HOURS."""
+LocalTime = Callable[[float], time.struct_time]  # the host's time zone: epoch -> local time
+
+
+def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of_day: int,
+             local: LocalTime) -> Verdict:
+    """One tick. `minute_of_day` is the sample's local time, for QUIET_HOURS; `local` turns any
+    other time the lines show into local time (the caller's zone: the rules read no clock)."""
     memory = copy.deepcopy(memory)
     memory.tick += 1
-    events = check_reboot(reading, memory)
+    events = check_reboot(reading, memory, local)
     events += check_logins(reading.sessions, memory, config, reading.time)
     changes = check_load(reading.load, memory, config, reading.time)
     changes += check_cpu(reading, memory, config)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import proc
-from ttalertd.alerts import Alert
-from ttalertd.config import Config
-from ttalertd.memory import AlertMemory
+from typing import TYPE_CHECKING
+
+from ttalertd.config.records import Config
+from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, advance, below
+from ttalertd.state.memory import AlertMemory
+
+if TYPE_CHECKING:  # annotations only: the rules never load the readers
+    import proc
 
 KEY = "load"
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import proc
-from ttalertd.alerts import Alert
-from ttalertd.config import Config
-from ttalertd.memory import AlertMemory, SessionKey
+from typing import TYPE_CHECKING
+
+from ttalertd.config.records import Config
+from ttalertd.rules.alert import Alert
+from ttalertd.state.memory import AlertMemory, SessionKey
+
+if TYPE_CHECKING:  # annotations only: the rules never load the readers
+    import proc
 
 
 def session_key(session: proc.Session) -> SessionKey:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from ttalertd.alerts import Alert
-from ttalertd.memory import AlertMemory
-from ttalertd.readings import Reading
+from ttalertd.read.reading import Reading
+from ttalertd.rules.alert import Alert
+from ttalertd.state.memory import AlertMemory
 
 
-def check_reboot(reading: Reading, memory: AlertMemory) -> list[Alert]:
+def check_reboot(reading: Reading, memory: AlertMemory,
+                 local: Callable[[float], time.struct_time]) -> list[Alert]:
     # btime alone moves when the clock is set after boot; the boot id changes only at a boot
     if reading.boot_id is None:
         return []
@@ -17,5 +19,5 @@ def check_reboot(reading: Reading, memory: AlertMemory) -> list[Alert]:
     if previous is None or previous == reading.boot_id:
         return []
     booted = reading.btime if reading.btime is not None else reading.time - (reading.uptime or 0)
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(booted))
+    when = time.strftime("%Y-%m-%d %H:%M", local(booted))
     return [Alert("reboot", f"rebooted at {when}", f"reboot:{reading.boot_id}", starts_at=booted)]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ttalertd.alerts import Alert
-from ttalertd.config import Config
-from ttalertd.memory import AlertMemory
-from ttalertd.readings import Reading
+from ttalertd.config.records import Config
+from ttalertd.read.reading import Reading
+from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, above, advance, below, percent, size
+from ttalertd.state.memory import AlertMemory
 
 KIB = 1024
 

@@ -1,8 +1,8 @@
-"""What the evaluate step hands to the notifiers: alert lines and the message that carries them."""
+"""Alert: one line the evaluate step hands on to be told (a condition that fired or recovered, or an event)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # kinds, as the webhook body and the Alertmanager alertname use them
 CONDITION_KINDS = ("load", "cpu", "memory", "swap", "disk")
@@ -20,13 +20,3 @@ class Alert:
     # extra Alertmanager labels: process, mountpoint, user, line, remote_host
     labels: tuple[tuple[str, str], ...] = ()
     starts_at: float = 0.0  # sample time (epoch seconds) of the tick that first saw it
-
-
-@dataclass(slots=True, frozen=True)
-class Message:
-    """All alerts of one tick, composed: the host name, then one line per alert."""
-
-    host: str
-    text: str  # the whole message, host name first, at most 1600 characters
-    alerts: tuple[Alert, ...] = field(default_factory=tuple)
-    created: float = 0.0  # epoch seconds on the clock that rate limiting uses

@@ -7,7 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttalertd.alerts import Alert, Message
+from ttalertd.notify.message import Message
+from ttalertd.rules.alert import Alert
 
 log = logging.getLogger(__name__)
 

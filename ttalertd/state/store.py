@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttalertd.memory import AlertMemory
+from ttalertd.state.memory import AlertMemory
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ttalertd.readings import Reading
+from ttalertd.read.reading import Reading
 
 
 def snapshot_json(reading: Reading) -> dict[str, Any]:

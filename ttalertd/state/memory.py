@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ttalertd.alerts import Alert
+from ttalertd.rules.alert import Alert
 
 SessionKey = tuple[str, str, str]  # (user, line, host): a session's identity
 

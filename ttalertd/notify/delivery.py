@@ -10,11 +10,10 @@ import logging
 import time
 from dataclasses import dataclass
 
-from ttalertd.alerts import Message
-from ttalertd.delivery_outbox import Outbox, OutboxEntry
-from ttalertd.message import compose
 from ttalertd.notifiers.base import DeliveryError, Notifier
-from ttalertd.retry import is_due, next_try_tick
+from ttalertd.notify.message import Message, compose
+from ttalertd.notify.outbox import Outbox, OutboxEntry
+from ttalertd.notify.retry import is_due, next_try_tick
 
 __all__ = ["FlushReport", "Outbox", "OutboxEntry", "enqueue", "flush", "summary_line"]
 

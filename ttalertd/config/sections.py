@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ttalertd.config_records import AlertmanagerConfig, ConfigError, TwilioConfig, WebhookConfig
-from ttalertd.config_values import (
+from ttalertd.config.records import AlertmanagerConfig, ConfigError, TwilioConfig, WebhookConfig
+from ttalertd.config.values import (
     check_mapping,
     http_url,
     phone,

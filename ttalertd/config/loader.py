@@ -13,36 +13,18 @@ import stat
 from collections.abc import Mapping
 from typing import Any
 
-from ttalertd.config_defaults import parse_defaults
-from ttalertd.config_notifiers import (
+from ttalertd.config.defaults import parse_defaults
+from ttalertd.config.records import (
+    Config,
+    ConfigError,
+)
+from ttalertd.config.sections import (
     ENV_AUTH_TOKEN,
     parse_alertmanager,
     parse_twilio,
     parse_webhook,
 )
-from ttalertd.config_records import (
-    AlertmanagerConfig,
-    Config,
-    ConfigError,
-    QuietHours,
-    TrustedLogin,
-    TwilioConfig,
-    WebhookConfig,
-)
-from ttalertd.config_values import check_mapping, redact_url, type_name
-
-__all__ = [
-    "AlertmanagerConfig",
-    "Config",
-    "ConfigError",
-    "QuietHours",
-    "TrustedLogin",
-    "TwilioConfig",
-    "WebhookConfig",
-    "describe",
-    "find_config_path",
-    "load_config",
-]
+from ttalertd.config.values import check_mapping, redact_url, type_name
 
 log = logging.getLogger("ttalertd.config")
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ttalertd.config_records import ConfigError
+from ttalertd.config.records import ConfigError
 
 _E164 = re.compile(r"\+\d{8,15}")
 _PHONE_CHARS = re.compile(r"[+\d\s().-]*")

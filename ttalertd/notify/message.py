@@ -1,8 +1,22 @@
-"""Compose one tick's alert lines into the text of one message."""
+"""Message: all alerts of one tick composed into one text, host name first."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from ttalertd.rules.alert import Alert
+
 MAX_MESSAGE_CHARS = 1600  # Twilio's limit for one message body
+
+
+@dataclass(slots=True, frozen=True)
+class Message:
+    """All alerts of one tick, composed: the host name, then one line per alert."""
+
+    host: str
+    text: str  # the whole message, host name first, at most 1600 characters
+    alerts: tuple[Alert, ...] = field(default_factory=tuple)
+    created: float = 0.0  # epoch seconds on the clock that rate limiting uses
 
 
 def compose(host: str, lines: list[str], limit: int = MAX_MESSAGE_CHARS,

@@ -6,8 +6,8 @@ import ipaddress
 import re
 from typing import Any
 
-from ttalertd.config_records import ConfigError, QuietHours, TrustedLogin
-from ttalertd.config_values import (
+from ttalertd.config.records import ConfigError, QuietHours, TrustedLogin
+from ttalertd.config.values import (
     boolean,
     check_mapping,
     number,

@@ -1,34 +1,16 @@
-"""The read step: turn two proc snapshots into one Reading, the input of the evaluate step."""
+"""The read step: samples from the live system, a recorded root or a replayed scenario, and the
+Reading two of them make."""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import proc
+from ttalertd.read.reading import Reading
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True, frozen=True)
-class Reading:
-    """Everything one tick evaluates; plain data, so the rules need no /proc."""
-
-    time: float  # wall-clock epoch seconds of the sample (btime + uptime, else the live clock)
-    uptime: float | None
-    load: proc.LoadAvg | None
-    sessions: tuple[proc.Session, ...] | None  # None when they could not be read
-    top: tuple[proc.ProcessRow, ...]  # ranked, highest cpu first
-    top_n: int  # how many were asked for: fewer rows means every process was ranked
-    pids: frozenset[int]  # every pid of the sample, to tell "exited" from "fell out of the top"
-    memory: proc.Meminfo | None
-    disks: tuple[proc.DiskUsage, ...]
-    boot_id: str | None
-    btime: int | None
-    # pids that are not the previous sample's process (absent, reused or rebooted): no CPU streak
-    new_pids: frozenset[int] = frozenset()
 
 
 def read(prev: proc.Snapshot, cur: proc.Snapshot, top_n: int) -> Reading:
@@ -64,7 +46,8 @@ class Exhausted(Exception):
 
 
 class Source:
-    """Where samples come from: the live system, one recorded root, or a replayed scenario."""
+    """The read step: samples from the live system, a recorded root or a replayed scenario, and the
+Reading two of them make."""
 
     def __init__(self, *, root: str = "/", replay: str | None = None, utmp: str | None = None):
         self.root = root

@@ -160,7 +160,7 @@ def _test_sms(config: Config) -> int:
 
     from ttalertd.notifiers import send_test_message
 
-    results = send_test_message(config, socket.gethostname(), sys.stdout)
+    results = send_test_message(config, config.host or socket.gethostname(), sys.stdout)
     if not results:
         print("ttalertd: nothing to test: Alertmanager is the only notifier and test-sms skips "
               "it (a test alert would page people; try amtool alert add)", file=sys.stderr)

@@ -32,7 +32,8 @@ class Runner:
         self.state_path = state_path
         self.dry_run = dry_run
         self.stdout = stdout
-        self.host = host or socket.gethostname()  # the live host's name, in a replay too
+        # the live host's name (or the config's `host`), in a replay too
+        self.host = host or config.host or socket.gethostname()
         self.state = load_state(state_path)
         self.outbox = delivery.Outbox.from_json(self.state.outbox)
         self.prev: proc.Snapshot | None = None

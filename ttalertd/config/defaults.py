@@ -91,6 +91,13 @@ def parse_quiet_hours(key: str, value: Any) -> QuietHours | None:
     return QuietHours(start_minute=start, end_minute=end)
 
 
+def _bounded_whole(key: str, value: Any, low: int, high: int) -> int:
+    result = whole_number(key, value, low=low)
+    if result > high:
+        raise ConfigError(f"{key}: {show(value)} must be at most {high}")
+    return result
+
+
 # key -> (Config field, check); the check gets the qualified key for its message
 _CHECKS: dict[str, tuple[str, Any]] = {
     "LOAD_AVG_MAX": ("load_avg_max", lambda k, v: number(k, v, low=0.0)),
@@ -111,6 +118,14 @@ _CHECKS: dict[str, tuple[str, Any]] = {
     "EXCLUDE_PROCESSES": ("exclude_processes", _exclude_processes),
     "TRUSTED_LOGINS": ("trusted_logins", _trusted_logins),
     "QUIET_HOURS": ("quiet_hours", parse_quiet_hours),
+    "LOAD_ESCALATE_RATIO": ("load_escalate_ratio", lambda k, v: number(k, v, low=1.0)),
+    "SMS_MAX_SEGMENTS": ("sms_max_segments", lambda k, v: _bounded_whole(k, v, 1, 10)),
+    "CALL_AFTER": ("call_after", lambda k, v: number(k, v, low=0.0, high=7 * 24 * 60.0)),
+    "PEER_SILENT_TICKS": ("peer_silent_ticks", lambda k, v: whole_number(k, v, low=2)),
+    "PEER_STOP_GRACE_MINUTES": (
+        "peer_stop_grace_minutes", lambda k, v: number(k, v, low=0.0, high=7 * 24 * 60.0)),
+    "PEER_FORGET_HOURS": (
+        "peer_forget_hours", lambda k, v: number(k, v, low=0.0, high=365 * 24.0, low_open=True)),
 }
 
 DEFAULTS_KEYS = tuple(_CHECKS)

@@ -21,6 +21,8 @@ from ttalertd.config.records import (
 from ttalertd.config.sections import (
     ENV_AUTH_TOKEN,
     parse_alertmanager,
+    parse_heartbeat,
+    parse_host,
     parse_twilio,
     parse_webhook,
 )
@@ -30,7 +32,7 @@ log = logging.getLogger("ttalertd.config")
 
 ENV_CONFIG = "TTALERTD_CONFIG"
 SEARCH_PATHS = ("credentials.yml", "/etc/ttalertd/credentials.yml")
-TOP_LEVEL_KEYS = ("twilio", "defaults", "alertmanager", "webhook")
+TOP_LEVEL_KEYS = ("twilio", "defaults", "alertmanager", "webhook", "heartbeat", "host")
 DEFAULT_TWILIO_API = "https://api.twilio.com"
 
 
@@ -114,6 +116,8 @@ def _build(path: str, document: Any, env: Mapping[str, str]) -> Config:
         twilio=parse_twilio(sections.get("twilio"), env),
         alertmanager=parse_alertmanager(sections.get("alertmanager")),
         webhook=parse_webhook(sections.get("webhook")),
+        heartbeat=parse_heartbeat(sections.get("heartbeat")),
+        host=parse_host(sections.get("host")),
         **parse_defaults(sections.get("defaults")),
     )
 

@@ -27,6 +27,8 @@ class TwilioConfig:
     from_: str | None = None
     messaging_service_sid: str | None = None
     api_url: str | None = None  # None: the twilio library's own endpoint
+    commands: bool = False  # act on replies to `from_` (interface.md section 11)
+    call: tuple[str, ...] = ()  # numbers called when an alert is not acknowledged
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class AlertmanagerConfig:
     urls: tuple[str, ...]
     labels: tuple[tuple[str, str], ...] = ()
     bearer_token: str | None = field(default=None, repr=False)
+    watch_peers: bool = False  # post a heartbeat and watch the peers' (interface.md section 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,14 @@ class WebhookConfig:
 
     url: str
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatConfig:
+    """A dead man's switch: one GET of `url` per tick, `fail_url` when the tick could not deliver."""
+
+    url: str = field(repr=False)  # its path or query may be the secret
+    fail_url: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +135,14 @@ class Config:
     exclude_processes: tuple[re.Pattern[str], ...] = ()
     trusted_logins: tuple[TrustedLogin, ...] = ()
     quiet_hours: QuietHours | None = None
+    load_escalate_ratio: float = 1.5  # a firing load alerts again above the last figure x this
+    sms_max_segments: int = 3  # GSM-7 segments an SMS body may take
+    call_after: float = 15.0  # minutes alerted and unacknowledged before a call
+    peer_silent_ticks: int = 3  # ticks after its last heartbeat before a peer is silent
+    peer_stop_grace_minutes: float = 15.0  # a cleanly stopped peer is silent only after this
+    peer_forget_hours: float = 24.0  # a peer silent this long is no longer watched
+    host: str | None = None  # the name on every message; None: socket.gethostname()
+    heartbeat: HeartbeatConfig | None = None
     twilio: TwilioConfig | None = None
     alertmanager: AlertmanagerConfig | None = None
     webhook: WebhookConfig | None = None

@@ -7,8 +7,15 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ttalertd.config.records import AlertmanagerConfig, ConfigError, TwilioConfig, WebhookConfig
+from ttalertd.config.records import (
+    AlertmanagerConfig,
+    ConfigError,
+    HeartbeatConfig,
+    TwilioConfig,
+    WebhookConfig,
+)
 from ttalertd.config.values import (
+    boolean,
     check_mapping,
     http_url,
     phone,
@@ -30,7 +37,8 @@ _LIST_FORM = (
     "a list of 4 quoted strings: account SID, auth token, your mobile number (To), "
     "your Twilio number (From)"
 )
-_TWILIO_KEYS = ("account_sid", "auth_token", "to", "from", "messaging_service_sid", "api_url")
+_TWILIO_KEYS = ("account_sid", "auth_token", "to", "from", "messaging_service_sid", "api_url",
+                "commands", "call")
 _RESERVED_LABELS = ("alertname", "instance", "severity")
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
@@ -98,6 +106,13 @@ def _twilio_from_mapping(value: Mapping[Any, Any], env: Mapping[str, str]) -> Tw
         raise ConfigError("twilio.from: give from or messaging_service_sid, not both")
     from_ = phone("twilio.from", from_raw) if from_raw is not None else None
     service = text("twilio.messaging_service_sid", service_raw) if service_raw is not None else None
+    commands = boolean("twilio.commands", section["commands"]) if "commands" in section else False
+    if commands and from_ is None:
+        raise ConfigError("twilio.commands: needs twilio.from (replies to a messaging service "
+                          "cannot be read by number)")
+    call = _call_numbers(section.get("call"))
+    if call and from_ is None:
+        raise ConfigError("twilio.call: needs twilio.from (a messaging service cannot call)")
     return TwilioConfig(
         account_sid=account_sid,
         auth_token=auth_token,
@@ -105,7 +120,17 @@ def _twilio_from_mapping(value: Mapping[Any, Any], env: Mapping[str, str]) -> Tw
         from_=from_,
         messaging_service_sid=service,
         api_url=_api_url(section.get("api_url"), env),
+        commands=commands,
+        call=call,
     )
+
+
+def _call_numbers(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        return (phone("twilio.call", value),)
+    return _distinct("twilio.call", value, phone)
 
 
 def _numbers(value: Any) -> tuple[str, ...]:
@@ -129,7 +154,8 @@ def parse_alertmanager(value: Any) -> AlertmanagerConfig | None:
     """The alertmanager section: urls (at least one), labels, bearer_token."""
     if value is None:
         return None
-    section = check_mapping("alertmanager", value, ("urls", "labels", "bearer_token"))
+    section = check_mapping("alertmanager", value,
+                            ("urls", "labels", "bearer_token", "watch_peers"))
     raw_urls = section.get("urls")
     if raw_urls is None:
         raise ConfigError("alertmanager.urls: missing (a list of http(s) URLs)")
@@ -153,7 +179,35 @@ def parse_alertmanager(value: Any) -> AlertmanagerConfig | None:
             )
     token = section.get("bearer_token")
     bearer = None if token is None else text("alertmanager.bearer_token", token, secret=True)
-    return AlertmanagerConfig(urls=urls, labels=labels, bearer_token=bearer)
+    watch = section.get("watch_peers")
+    watch_peers = False if watch is None else boolean("alertmanager.watch_peers", watch)
+    return AlertmanagerConfig(urls=urls, labels=labels, bearer_token=bearer,
+                              watch_peers=watch_peers)
+
+
+def parse_heartbeat(value: Any) -> HeartbeatConfig | None:
+    """The heartbeat section: url, fail_url (a dead man's switch, interface.md section 10)."""
+    if value is None:
+        return None
+    section = check_mapping("heartbeat", value, ("url", "fail_url"))
+    if section.get("url") is None:
+        raise ConfigError("heartbeat.url: missing (the http(s) URL a dead man's switch pings)")
+    url = http_url("heartbeat.url", section["url"])
+    fail = section.get("fail_url")
+    return HeartbeatConfig(url=url, fail_url=None if fail is None else
+                           http_url("heartbeat.fail_url", fail))
+
+
+def parse_host(value: Any) -> str | None:
+    """`host`: the name on every message; one line of text, at most 64 characters."""
+    if value is None:
+        return None
+    name = text("host", value)
+    if len(name) > 64:
+        raise ConfigError(f"host: {show(name)} is longer than 64 characters")
+    if not name.isprintable() or name != name.strip():
+        raise ConfigError(f"host: {show(name)} must be one line of printable text")
+    return name
 
 
 def parse_webhook(value: Any) -> WebhookConfig | None:

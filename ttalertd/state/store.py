@@ -22,6 +22,8 @@ class State:
     memory: AlertMemory = field(default_factory=AlertMemory)
     outbox: dict[str, Any] = field(default_factory=dict)  # delivery.Outbox as JSON
     alertmanager: dict[str, Any] = field(default_factory=dict)  # Alertmanager's kept posts
+    peers: dict[str, Any] = field(default_factory=dict)  # the fleet's hosts and when last seen
+    phone: dict[str, Any] = field(default_factory=dict)  # seen reply SIDs, acks, mutes, calls
     existed: bool = False  # read from a file, rather than fresh
 
 
@@ -41,6 +43,8 @@ def load_state(path: str) -> State:
             memory=AlertMemory.from_json(data["memory"]),
             outbox=dict(data.get("outbox") or {}),
             alertmanager=dict(data.get("alertmanager") or {}),
+            peers=dict(data.get("peers") or {}),
+            phone=dict(data.get("phone") or {}),
             existed=True,
         )
     except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
@@ -58,7 +62,7 @@ def load_state(path: str) -> State:
 def save_state(path: str, state: State) -> bool:
     """Write atomically (temp file in the same directory, fsync, rename); False, logged, on failure."""
     doc = {"memory": state.memory.to_json(), "outbox": state.outbox,
-           "alertmanager": state.alertmanager}
+           "alertmanager": state.alertmanager, "peers": state.peers, "phone": state.phone}
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".memory-", suffix=".tmp", dir=directory)

@@ -8,16 +8,14 @@ posts are merged: the undelivered events plus the latest state of each condition
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ttalertd.config.records import AlertmanagerConfig
-from ttalertd.notifiers.base import is_transient_status, parse_retry_after, redact
-from ttalertd.notifiers.webhook import display_url
+from ttalertd.notifiers.base import DeliveryError
+from ttalertd.notifiers.http import DEFAULT_DEADLINE, display_url, post_json
 from ttalertd.notify.retry import is_due, next_try_tick
 from ttalertd.rules.alert import EVENT_KINDS, Alert
 
@@ -33,8 +31,7 @@ ALERTNAMES = {
 }
 FIRING_AHEAD = 4  # ALERT_INTERVALs a firing condition's endsAt lies ahead of its tick
 MAX_AGE = 24 * 3600.0  # a kept post older than a day is dropped, logged
-DEFAULT_TIMEOUT = 10.0
-ERROR_BODY_CHARS = 300  # enough of a refusal's body to say why
+DEFAULT_TIMEOUT = DEFAULT_DEADLINE
 API_PATH = "/api/v2/alerts"
 
 
@@ -106,51 +103,14 @@ class PostResult:
 def post_alerts(url: str, alerts: list[dict[str, Any]], *, bearer_token: str | None,
                 timeout: float = DEFAULT_TIMEOUT) -> PostResult:
     """POST `alerts` to URL/api/v2/alerts once; the token never reaches `detail`."""
-    import urllib.error  # only to send: start-up stays lean
-    import urllib.request
-
-    where = display_url(url) + API_PATH
-    headers = {"Content-Type": "application/json", "User-Agent": "ttalertd"}
-    if bearer_token:
-        headers["Authorization"] = f"Bearer {bearer_token}"
-    request = urllib.request.Request(url.rstrip("/") + API_PATH, data=json.dumps(alerts).encode(),
-                                     headers=headers, method="POST")
+    headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
     try:
-        with _opener().open(request, timeout=timeout) as response:
-            response.read()
-    except urllib.error.HTTPError as error:
-        detail = redact(f"{where}: HTTP {error.code}: {_error_body(error)}", bearer_token)
-        if is_transient_status(error.code):
-            return PostResult(False, detail=detail,
-                              retry_after=parse_retry_after(error.headers.get("Retry-After")))
-        return PostResult(False, permanent=True, detail=detail)
-    except (urllib.error.URLError, OSError) as error:  # refused, DNS, timeout, reset
-        reason = getattr(error, "reason", error)
-        return PostResult(False, detail=redact(f"{where} unreachable: {reason}", bearer_token))
-    except ValueError as error:  # not a URL urllib can use
-        return PostResult(False, permanent=True, detail=f"{where}: bad url: {error}")
+        post_json(url.rstrip("/") + API_PATH, alerts, headers=headers, deadline=timeout,
+                  what="alertmanager", secrets=(bearer_token,))
+    except DeliveryError as error:
+        return PostResult(False, permanent=error.permanent, detail=error.detail,
+                          retry_after=error.retry_after)
     return PostResult(True)
-
-
-@functools.cache
-def _opener() -> Any:
-    import urllib.request
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        """A redirected POST would become a GET without its body: treat it as a refusal."""
-
-        def redirect_request(self, req, fp, code, msg, headers, newurl):
-            return None
-
-    return urllib.request.build_opener(NoRedirect)
-
-
-def _error_body(error: Any) -> str:
-    try:
-        raw = error.read(ERROR_BODY_CHARS)
-    except OSError:
-        return "(no body)"
-    return raw.decode("utf-8", "replace").strip().replace("\n", " ") or "(empty body)"
 
 
 @dataclass(slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Protocol
 
 from ttalertd.notify.message import Message
@@ -27,34 +26,6 @@ class Notifier(Protocol):
     def send(self, message: Message) -> None:
         """Deliver `message` or raise DeliveryError."""
         ...
-
-
-def is_transient_status(status: int) -> bool:
-    """Decide by HTTP status, never by a vendor error code: 429 and 5xx retry, other 4xx never."""
-    return status == 429 or status >= 500
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    import time
-    from email.utils import parsedate_to_datetime  # rare path: keep start-up lean
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def redact(text: str, *secrets: str | None) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ttalertd.notifiers.base import DeliveryError, is_transient_status, parse_retry_after, redact
+from ttalertd.notifiers.base import DeliveryError, redact
+from ttalertd.notifiers.http import is_transient_status, parse_retry_after
 from ttalertd.notify.message import Message
 
 log = logging.getLogger(__name__)

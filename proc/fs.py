@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from proc._io import _or_skip, _read_or_skip, read_file
+from proc._text import decode
 from proc.errors import ParseError
 from proc.loadavg import LoadAvg, parse_loadavg
 from proc.logind import read_logind_sessions
@@ -165,7 +166,7 @@ class ProcFS:
         """argv joined by spaces; a kernel thread (no argv) shows as [comm], as ps does."""
         data = _read_or_skip(f"{self._proc}/{pid}/cmdline")
         if data:
-            return data.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace")
+            return decode(data.rstrip(b"\0").replace(b"\0", b" "))
         if comm is None:
             stat = _read_or_skip(f"{self._proc}/{pid}/stat")
             try:

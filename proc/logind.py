@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime
 
 from proc._io import _or_skip, _read_or_skip
+from proc._text import decode
 from proc.utmp import Session
 
 log = logging.getLogger("proc.logind")
@@ -15,8 +16,9 @@ log = logging.getLogger("proc.logind")
 def parse_session_file(data: bytes) -> dict[str, str]:
     """KEY=VALUE lines (logind writes them unquoted); other lines are ignored."""
     values = {}
-    for line in data.decode("utf-8", "replace").splitlines():
-        key, sep, value = line.partition("=")
+    # split the bytes at newlines only: str.splitlines would also split a value at U+2028, \x1c...
+    for raw in data.split(b"\n"):
+        key, sep, value = decode(raw).partition("=")
         if sep and key and not key.startswith("#"):
             values[key.strip()] = value.strip()
     return values
@@ -34,10 +36,10 @@ def session_from_values(values: dict[str, str], name: str = "?") -> Session | No
             microsecond=realtime_us % 1_000_000
         )
     except (KeyError, ValueError, OverflowError, OSError):
-        log.warning("logind session %s: missing or bad LEADER/REALTIME, skipped", name)
+        log.warning("logind session %r: missing or bad LEADER/REALTIME, skipped", name)
         return None
     if not user:
-        log.warning("logind session %s: no USER, skipped", name)
+        log.warning("logind session %r: no USER, skipped", name)
         return None
     return Session(user, values.get("TTY") or "-", values.get("REMOTE_HOST", ""), leader, since)
 

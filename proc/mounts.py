@@ -6,6 +6,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from proc._text import decode
+
 log = logging.getLogger("proc.mounts")
 
 # not where data fills up: kernel interfaces, memory, layered and read-only images (always full)
@@ -20,7 +22,7 @@ NETWORK_FSTYPES = frozenset({
     "nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph", "glusterfs", "9p", "afs", "lustre", "davfs",
 })  # fmt: skip
 
-_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
+_OCTAL_ESCAPE = re.compile(rb"\\([0-3][0-7]{2})")
 
 
 @dataclass(slots=True, frozen=True)
@@ -46,8 +48,8 @@ class DiskUsage:
 
 def _unescape(field: bytes) -> str:
     """The kernel writes space, tab, newline and backslash as \\040, \\011, \\012, \\134."""
-    text = field.decode("utf-8", "replace")
-    return _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), text)
+    # the escapes stand for bytes: unescape first, then decode (\\303\\251 is one "é")
+    return decode(_OCTAL_ESCAPE.sub(lambda m: bytes((int(m.group(1), 8),)), field))
 
 
 def parse_mounts(data: bytes) -> list[Mount]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from proc._text import decode
+
 log = logging.getLogger("proc.passwd")
 
 
@@ -21,5 +23,5 @@ def parse_passwd(data: bytes) -> dict[int, str]:
         if len(fields) < 3 or not fields[0] or not _is_uid(fields[2]):
             log.warning("passwd line %d: malformed, skipped: %r", number, line[:80])
             continue
-        names.setdefault(int(fields[2]), fields[0].decode("utf-8", "replace"))
+        names.setdefault(int(fields[2]), decode(fields[0]))
     return names

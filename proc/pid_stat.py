@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from proc._text import decode
 from proc.errors import ParseError
 
 
@@ -37,7 +38,7 @@ def parse_pid_stat(data: bytes) -> PidStat:
         raise ParseError(f"pid stat: bad number in {data[:80]!r}") from None
     if pid < 0 or utime < 0 or stime < 0 or starttime < 0:
         raise ParseError(f"pid stat: negative pid or counter in {data[:80]!r}")
-    comm = data[open_paren + 1 : close_paren].decode("utf-8", "replace")
+    comm = decode(data[open_paren + 1 : close_paren])
     return PidStat(
         pid, comm, rest[0].decode("ascii", "replace"), ppid, utime, stime, num_threads, starttime
     )

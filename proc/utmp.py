@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from proc._io import read_file
+from proc._text import decode
 
 log = logging.getLogger("proc.utmp")
 
@@ -38,7 +39,7 @@ def utmp_layout(machine: str | None = None) -> struct.Struct:
 
 def _field(raw: bytes) -> str:
     """A char array: cut at the first NUL (a full field has none)."""
-    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+    return decode(raw.split(b"\0", 1)[0])
 
 
 def parse_utmp(data: bytes, machine: str | None = None) -> list[Session]:
@@ -73,18 +74,20 @@ def read_utmp(path: str) -> list[Session]:
 def pack_utmp_record(
     rtype: int,
     pid: int,
-    line: str,
-    user: str,
-    host: str = "",
+    line: str | bytes,
+    user: str | bytes,
+    host: str | bytes = "",
     sec: int = 0,
     usec: int = 0,
     ut_id: str = "",
     addr_v6: tuple[int, int, int, int] = (0, 0, 0, 0),
     machine: str | None = None,
 ) -> bytes:
-    """One record in glibc's layout (used by the fixture generator and the tests)."""
+    """One record in glibc's layout (used by the fixture generator and the tests); bytes fields
+    go in as they are, so a test can write what is no UTF-8."""
     layout = utmp_layout(machine)
+    line, user, host = (f if isinstance(f, bytes) else f.encode() for f in (line, user, host))
     return layout.pack(
-        rtype, pid, line.encode(), ut_id.encode(), user.encode(), host.encode(),
+        rtype, pid, line, ut_id.encode(), user, host,
         0, 0, 0, sec, usec, *addr_v6, b"",
     )  # fmt: skip

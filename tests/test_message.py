@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ttalertd.notify.message import compose
+import logging
+
+from ttalertd.notify.message import build_message, compose, message_lines
+from ttalertd.rules.alert import Alert
 
 
 def test_a_message_that_fits_is_every_line_under_the_host_name():
@@ -31,3 +34,66 @@ def test_a_single_line_longer_than_the_limit():
     text = compose("web1", ["y" * 2000])
     assert text == "web1\n(+1 more)"
     assert len(compose("h" * 2000, ["a"])) == 1600
+
+
+# the message of a tick's alerts: events first, login bursts, cut lines logged (sections 6, 7)
+
+def login(user: str, line: str, host: str = "", kind: str = "login", tick: float = 100.0) -> Alert:
+    labels = [("user", user), ("line", line)] + ([("remote_host", host)] if host else [])
+    verb = "logged off" if kind == "logout" else "logged on"
+    text = f"{user} {verb} {line}" + (f" from {host}" if host and kind == "login" else "")
+    return Alert(kind, text, f"{kind}:{user}|{line}|{host}", labels=tuple(labels), starts_at=tick)
+
+
+def test_event_lines_come_before_condition_lines():
+    alerts = [Alert("load", "load average 3.52 2.10 1.30 (limit 1.2)", "load"),
+              Alert("cpu", "python3 (pid 7) exited", "cpu:python3", recovery=True),
+              login("alice", "pts/0", "10.0.0.5"),
+              Alert("logout", "bob logged off pts/1", "logout:bob|pts/1|"),
+              Alert("peer", "peer web2 silent since 14:02", "peer:web2"),
+              Alert("reboot", "rebooted at 2026-11-24 03:12", "reboot")]
+    message = build_message("web1", alerts, created=5.0)
+    assert message.text.split("\n") == [
+        "web1", "rebooted at 2026-11-24 03:12", "peer web2 silent since 14:02",
+        "alice logged on pts/0 from 10.0.0.5", "bob logged off pts/1",
+        "load average 3.52 2.10 1.30 (limit 1.2)", "python3 (pid 7) exited"]
+    assert [a.kind for a in message.alerts] == ["reboot", "peer", "login", "logout", "load", "cpu"]
+    assert message.created == 5.0
+
+
+def test_four_logins_of_one_user_from_one_host_are_one_line_three_are_three():
+    four = [login("alice", f"pts/{k}", "203.0.113.9") for k in range(4)]
+    three = [login("bob", f"pts/{k}", "203.0.113.7") for k in range(4, 7)]
+    local = [login("carol", f"tty{k}") for k in range(5)]
+    gone = [login("alice", f"pts/{k}", "203.0.113.9", kind="logout") for k in range(10, 14)]
+    message = build_message("web1", [*four, *three, *local, *gone], created=0.0)
+    assert message.text.split("\n") == [
+        "web1", "alice logged on 4 times from 203.0.113.9",
+        "bob logged on pts/4 from 203.0.113.7", "bob logged on pts/5 from 203.0.113.7",
+        "bob logged on pts/6 from 203.0.113.7", "carol logged on 5 times",
+        "alice logged off 4 times from 203.0.113.9"]
+    # the webhook's list (and Alertmanager) still have one alert per session
+    assert len(message.alerts) == 16
+
+
+def test_a_burst_is_one_user_from_one_host_in_one_tick():
+    mixed = [login("alice", "pts/0", "10.0.0.1"), login("alice", "pts/1", "10.0.0.2"),
+             login("alice", "pts/2", "10.0.0.1"), login("dave", "pts/3", "10.0.0.1")]
+    two_ticks = [login("erin", f"pts/{k}", "10.0.0.9", tick=100.0 + k // 2) for k in range(4)]
+    lines = message_lines([*mixed, *two_ticks, login("alice", "pts/4", "10.0.0.1")])
+    assert lines == [a.text for a in mixed] + [a.text for a in two_ticks] + [
+        "alice logged on pts/4 from 10.0.0.1"]
+
+
+def test_200_logins_in_one_tick_fit_and_every_cut_line_is_logged(caplog):
+    storm = [login(f"user{k}", f"pts/{k}", f"10.0.{k // 250}.{k % 250}") for k in range(200)]
+    storm += [login("mallory", f"pts/{k}", "203.0.113.9") for k in range(200, 400)]
+    caplog.set_level(logging.INFO, logger="ttalertd.notify.message")
+    message = build_message("web1", storm, created=0.0)
+    lines = message.text.split("\n")
+    assert len(message.text) <= 1600 and lines[-1].startswith("(+")
+    assert "mallory logged on 200 times from 203.0.113.9" not in lines  # cut: it came last
+    cut = int(lines[-1][2:].split()[0])
+    logged = [r.getMessage().split(": ", 1)[1] for r in caplog.records]
+    assert len(logged) == cut and logged[-1] == "mallory logged on 200 times from 203.0.113.9"
+    assert lines[1:-1] + logged == message_lines(storm)

@@ -14,11 +14,12 @@ import proc
 from ttalertd.config.records import Config
 from ttalertd.notifiers import build_notifiers
 from ttalertd.notify import delivery
-from ttalertd.notify.message import Message, compose
+from ttalertd.notify.message import build_message
 from ttalertd.read.reading import Reading
 from ttalertd.read.source import Source, read
 from ttalertd.rules.evaluate import Verdict, evaluate
 from ttalertd.state.store import load_state, save_state
+from ttalertd.untrusted import printable
 
 log = logging.getLogger("ttalertd")
 
@@ -88,8 +89,7 @@ class Runner:
         now = self._clock(reading)
         tick = verdict.memory.tick
         if verdict.lines:
-            text = compose(self.host, [alert.text for alert in verdict.lines])
-            message = Message(self.host, text, verdict.lines, created=now)
+            message = build_message(self.host, verdict.lines, created=now)
             delivery.enqueue(self.outbox, message, self.notifiers, now=now, tick=tick,
                              max_per_hour=self.config.max_sms_per_hour)
         self.save()  # the outbox is on disk before the first try: at least once across a crash
@@ -135,7 +135,7 @@ class Runner:
         load = f"{reading.load.one:.2f}" if reading.load else "?"
         users = len(reading.sessions) if reading.sessions is not None else "?"
         top = reading.top[0] if reading.top else None
-        top_text = f"{top.name} {top.cpu}%" if top else "-"
+        top_text = f"{printable(top.name)} {top.cpu}%" if top else "-"
         log.info("tick %d: load %s, %s sessions, top %s; %d alert lines (%d held for quiet "
                  "hours), sent %d, kept %d, refused %d", tick, load, users, top_text,
                  len(verdict.lines), verdict.held, report.sent, report.kept, report.refused)

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from ttalertd.notifiers.base import DeliveryError, Notifier
-from ttalertd.notify.message import Message, compose
+from ttalertd.notify.message import Message, compose, message_lines
 from ttalertd.notify.outbox import Outbox, OutboxEntry
 from ttalertd.notify.retry import is_due, next_try_tick
 
@@ -107,7 +107,7 @@ def summary_line(count: int, since: float) -> str:
 
 def _with_summary(message: Message, held: int, since: float) -> Message:
     """`message` recomposed with the summary after its alert lines, within 1600 characters."""
-    lines = [a.text for a in message.alerts] or message.text.split("\n")[1:]
+    lines = message_lines(message.alerts) or message.text.split("\n")[1:]
     text = compose(message.host, lines, footer=summary_line(held, since))
     return Message(host=message.host, text=text, alerts=message.alerts, created=message.created)
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ttalertd.read.reading import Reading
+from ttalertd.untrusted import printable
 
 
 def snapshot_json(reading: Reading) -> dict[str, Any]:
@@ -35,13 +36,15 @@ def render_table(reading: Reading) -> str:
         lines.append("users: unreadable")
     else:
         lines.append(f"users: {len(sessions)}")
-        for s in sessions:
-            host = f" from {s.host}" if s.host else ""
-            lines.append(f"  {s.user:<12} {s.line:<8} since {s.since:%Y-%m-%d %H:%M}Z{host}")
+        for s in sessions:  # a table on a terminal: no user-written escape may reach it
+            host = f" from {printable(s.host)}" if s.host else ""
+            lines.append(f"  {printable(s.user):<12} {printable(s.line):<8} "
+                         f"since {s.since:%Y-%m-%d %H:%M}Z{host}")
     lines.append("")
     lines.append(f"{'PID':>7} {'USER':<10} {'%CPU':>6}  {'COMMAND':<16} CMDLINE")
     for r in reading.top:
         cpu = "?" if r.cpu is None else f"{r.cpu:.1f}"
-        user = "?" if r.user is None else r.user[:10]
-        lines.append(f"{r.pid:>7} {user:<10} {cpu:>6}  {r.name[:16]:<16} {r.cmdline[:80]}")
+        user = "?" if r.user is None else printable(r.user[:10])
+        lines.append(f"{r.pid:>7} {user:<10} {cpu:>6}  {printable(r.name[:16]):<16} "
+                     f"{printable(r.cmdline[:80])}")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from ttalertd.read.reading import Reading
 from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, below
 from ttalertd.state.memory import AlertMemory, Condition
+from ttalertd.untrusted import printable
 
 if TYPE_CHECKING:  # annotations only: the rules never load the readers
     import proc
@@ -25,9 +26,11 @@ def excluded(row: proc.ProcessRow, config: Config) -> bool:
 
 
 def alert_line(row: proc.ProcessRow) -> str:
+    """`cpu 99.5% pid 4242 bob python3: python3 spin.py`; name, user and cmdline are the user's
+    own writing, so made printable (section 6)."""
     cmdline = row.cmdline if len(row.cmdline) <= MAX_CMDLINE else row.cmdline[:MAX_CMDLINE] + "..."
-    user = row.user if row.user is not None else "?"
-    return f"cpu {row.cpu}% pid {row.pid} {user} {row.name}: {cmdline}"
+    user = printable(row.user) if row.user is not None else "?"
+    return f"cpu {row.cpu}% pid {row.pid} {user} {printable(row.name)}: {printable(cmdline)}"
 
 
 def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tuple[Alert, Change]]:
@@ -52,9 +55,9 @@ def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tup
         cond.firing = cond.told = True
         cond.pid = row.pid
         cond.text = alert_line(row)
-        cond.labels = {"process": row.name}
+        cond.labels = {"process": printable(row.name)}
         memory.conditions[k] = cond
-        out.append((Alert("cpu", cond.text, k, labels=(("process", row.name),),
+        out.append((Alert("cpu", cond.text, k, labels=(("process", printable(row.name)),),
                           starts_at=cond.since), Change.FIRE))
     out.extend(_recoveries(reading, rows, memory, config))
     return out
@@ -76,11 +79,11 @@ def _recoveries(reading: Reading, rows: list[proc.ProcessRow], memory: AlertMemo
         if cond.pid in reading.pids and cond.pid not in reading.new_pids:  # not a reused pid
             if not _known_below(cond.pid, reading, floor):
                 continue  # out of the top N, but not known to be under the line
-            text = f"{name} (pid {cond.pid}) back under {config.cpu_limit:g}% cpu"
+            text = f"{printable(name)} (pid {cond.pid}) back under {config.cpu_limit:g}% cpu"
         else:
-            text = f"{name} (pid {cond.pid}) exited"
+            text = f"{printable(name)} (pid {cond.pid}) exited"
         del memory.conditions[k]
-        out.append((Alert("cpu", text, k, recovery=True, labels=(("process", name),),
+        out.append((Alert("cpu", text, k, recovery=True, labels=(("process", printable(name)),),
                           starts_at=cond.since), Change.RECOVER))
     return out
 

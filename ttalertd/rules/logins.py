@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ttalertd.config.records import Config
 from ttalertd.rules.alert import Alert
 from ttalertd.state.memory import AlertMemory, SessionKey
+from ttalertd.untrusted import printable
 
 if TYPE_CHECKING:  # annotations only: the rules never load the readers
     import proc
@@ -29,11 +30,10 @@ def check_logins(sessions: tuple[proc.Session, ...] | None, memory: AlertMemory,
     known_set, current_set = set(known), set(current)
     for user, line, host in current:
         if (user, line, host) not in known_set and not _trusted(config, user, host):
-            where = f" from {host}" if host else ""
-            alerts.append(_event("login", f"{user} logged on {line}{where}", user, line, host, now))
+            alerts.append(_event("login", user, line, host, now))
     for user, line, host in known:
         if (user, line, host) not in current_set and not _trusted(config, user, host):
-            alerts.append(_event("logout", f"{user} logged off {line}", user, line, host, now))
+            alerts.append(_event("logout", user, line, host, now))
     return alerts
 
 
@@ -41,8 +41,18 @@ def _trusted(config: Config, user: str, host: str) -> bool:
     return any(rule.matches(user, host) for rule in config.trusted_logins)
 
 
-def _event(kind: str, text: str, user: str, line: str, host: str, now: float) -> Alert:
-    labels = [("user", user), ("line", line)]
+def session_line(kind: str, user: str, line: str, host: str) -> str:
+    """"alice logged on pts/0 from 10.0.0.5", "bob logged on tty1", "alice logged off pts/0"."""
+    if kind == "logout":
+        return f"{user} logged off {line}"
+    return f"{user} logged on {line}" + (f" from {host}" if host else "")
+
+
+def _event(kind: str, user: str, line: str, host: str, now: float) -> Alert:
+    # every field is the user's own writing: one line, no control characters (section 6)
+    shown = (printable(user), printable(line), printable(host))
+    labels = [("user", shown[0]), ("line", shown[1])]
     if host:
-        labels.append(("remote_host", host))
-    return Alert(kind, text, f"{kind}:{user}|{line}|{host}", labels=tuple(labels), starts_at=now)
+        labels.append(("remote_host", shown[2]))
+    return Alert(kind, session_line(kind, *shown), f"{kind}:{user}|{line}|{host}",
+                 labels=tuple(labels), starts_at=now)

@@ -7,6 +7,7 @@ from ttalertd.read.reading import Reading
 from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, above, advance, below, percent, size
 from ttalertd.state.memory import AlertMemory
+from ttalertd.untrusted import printable
 
 KIB = 1024
 
@@ -93,9 +94,9 @@ def _disks(reading: Reading, memory: AlertMemory, config: Config):
         if disk.blocks <= 0:
             continue
         pct = 100.0 * disk.bavail / disk.blocks
-        mount = disk.mountpoint
+        mount = printable(disk.mountpoint)  # any user may name a mount point (udisks, FUSE)
         out += _step(
-            memory, config, reading.time, f"disk:{mount}", "disk",
+            memory, config, reading.time, f"disk:{disk.mountpoint}", "disk",
             over=pct < limit, recovered=pct > above(limit, config.recover_ratio),
             fire_text=f"disk {mount}: {percent(pct)} free "
                       f"({size(disk.bavail * disk.bsize)} of {size(disk.blocks * disk.bsize)})",

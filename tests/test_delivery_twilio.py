@@ -32,7 +32,7 @@ def standin():
         yield server
 
 
-def phone(url: str, timeout: float = 5.0) -> TwilioSMS:
+def phone(url: str, timeout: float = 10.0) -> TwilioSMS:
     return TwilioSMS(SID, TOKEN, "+15551234567", from_="+18885551234", api_url=url,
                      timeout=timeout)
 
@@ -95,7 +95,7 @@ def test_refused_connection_is_kept():
 
 def test_a_hang_past_the_timeout_is_kept(standin):
     standin.hang = True
-    sms = phone(standin.url, timeout=0.3)
+    sms = phone(standin.url, timeout=2.0)
     outbox = queued(sms)
     report = flush(outbox, [sms], now=T0, tick=0, ticks_per_hour=60)
     assert report.kept == 1 and outbox.entries[0].next_try_tick == 1

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from twilio_standin import Fault, TwilioStandin
 
 from ttalertd.config.records import Config, TwilioConfig
 from ttalertd.notifiers import DeliveryError, TwilioSMS, build_notifiers, send_test_message
+from ttalertd.notifiers.twilio_sms import TwilioAccount, TwilioError, run_twilio
 from ttalertd.notify.message import Message
 from ttalertd.rules.alert import Alert
 
@@ -83,9 +88,9 @@ def test_refused_connection_is_transient():
     assert "unreachable" in error.detail
 
 
-def test_hang_past_the_timeout_is_transient(standin):
+def test_hang_past_the_deadline_is_transient(standin):
     standin.hang = True
-    error = failure(sms(standin.url, timeout=0.3))
+    error = failure(sms(standin.url, timeout=2.0))
     assert not error.permanent
     assert "timed out" in error.detail.lower()
     assert standin.received == []
@@ -112,6 +117,8 @@ def test_400_21211_is_permanent_with_code_and_message(standin):
     assert error.permanent
     assert "21211" in error.detail
     assert "is not a valid phone number" in error.detail
+    assert (error.status, error.code) == (400, 21211)
+    assert error.reason == "The 'To' number +1555 is not a valid phone number."
 
 
 def test_a_4xx_is_permanent_whatever_the_twilio_code(standin):
@@ -131,7 +138,7 @@ def test_bad_credentials_are_permanent_20003(standin):
 
 def test_token_never_in_logs_nor_errors(standin, caplog):
     caplog.set_level(logging.DEBUG)  # every logger: ours, twilio's, urllib3's
-    notifier = sms(standin.url, timeout=0.3)
+    notifier = sms(standin.url)
     details = []
     notifier.send(MESSAGE)
     for fault in (Fault(400, 21211, "bad To"), Fault(500), Fault(429, 20429, "slow", "1")):
@@ -139,12 +146,12 @@ def test_token_never_in_logs_nor_errors(standin, caplog):
         error = failure(notifier)
         details += [error.detail, str(error), repr(error)]
     standin.fault, standin.hang = None, True
-    error = failure(notifier)
+    error = failure(sms(standin.url, timeout=2.0))
     details += [error.detail, str(error)]
     error = failure(sms(f"http://127.0.0.1:{closed_port()}"))
     details += [error.detail, str(error)]
     basic = base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
-    assert any("twilio_sms.http" in r.name for r in caplog.records)  # the library did log
+    assert "twilio messages.create: child answered" in caplog.text
     for text in [caplog.text, repr(notifier), *details]:
         assert TOKEN not in text
         assert basic not in text
@@ -175,3 +182,76 @@ def test_importing_notify_and_delivery_does_not_import_twilio():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _our_children() -> list[int]:
+    pids = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as f:
+            pids += [int(pid) for pid in f.read().split()]
+    return pids
+
+
+def test_the_deadline_kills_the_child(standin):
+    standin.hang = True
+    before = _our_children()
+    with pytest.raises(TwilioError) as caught:
+        run_twilio(account_of(standin), "messages.create",
+                   {"to": "+15551234567", "from_": "+1888", "body": "x"}, deadline=2.0)
+    assert not caught.value.permanent and "timed out" in caught.value.detail
+    assert caught.value.status is None and caught.value.code is None
+    assert _our_children() == before  # killed and reaped
+
+
+class _Stop(BaseException):
+    pass
+
+
+def test_a_stop_signal_mid_wait_kills_the_child(standin):
+    standin.hang = True
+    before = _our_children()
+
+    def stop_once_sent() -> None:
+        deadline = time.monotonic() + 60
+        while standin.attempts == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGUSR1)
+
+    def raise_stop(signum, frame):
+        raise _Stop
+
+    previous = signal.signal(signal.SIGUSR1, raise_stop)
+    try:
+        threading.Thread(target=stop_once_sent, daemon=True).start()
+        with pytest.raises(_Stop):
+            run_twilio(account_of(standin), "messages.create",
+                       {"to": "+15551234567", "from_": "+1888", "body": "x"}, deadline=120)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert standin.attempts == 1
+    assert _our_children() == before
+
+
+@pytest.mark.parametrize(("operation", "params"), [
+    ("messages.delete", {"to": "+1555"}),
+    ("messages.create", {"to": "+1555", "body": "x", "status_callback": "http://evil"}),
+])
+def test_an_operation_or_argument_the_child_does_not_know_is_permanent(standin, operation,
+                                                                       params):
+    with pytest.raises(TwilioError) as caught:
+        run_twilio(account_of(standin), operation, params)
+    assert caught.value.permanent
+    assert standin.attempts == 0
+
+
+def test_the_result_of_a_create_is_the_resources_sid(standin):
+    result = run_twilio(account_of(standin), "messages.create",
+                        {"to": "+15551234567", "messaging_service_sid": "MG1", "body": "x"})
+    assert result["sid"].startswith("SM") and result["status"] == "accepted"
+    assert [r.body for r in standin.received] == ["x"]
+
+
+def account_of(standin) -> TwilioAccount:
+    account = TwilioAccount(SID, TOKEN, standin.url)
+    assert TOKEN not in repr(account)
+    return account

@@ -1,8 +1,18 @@
-"""SMS through the real twilio library; imported only when a message is sent (lean start-up)."""
+"""Twilio: SMS (and any other Twilio operation) through the real twilio library, in a child process.
+
+The daemon never imports twilio. `run_twilio` starts `twilio_child.py` (a fresh `python -I -S`
+that loads only the one twilio resource a request needs), hands it the request on stdin, and
+kills it when the total deadline passes; the child's memory is gone when it exits.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from ttalertd.notifiers.base import DeliveryError, redact
@@ -11,17 +21,131 @@ from ttalertd.notify.message import Message
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 10.0  # seconds; the twilio library waits forever without one
+DEFAULT_TIMEOUT = 10.0  # seconds: the total deadline of one Twilio operation, start-up included
+CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "twilio_child.py")
 
 
-class _InfoAsDebug(logging.LoggerAdapter):
-    """twilio logs ten lines per request at INFO (never the Authorization header): ours are DEBUG."""
+class TwilioError(DeliveryError):
+    """A Twilio operation that did not happen (`permanent`: never worth a retry).
 
-    def info(self, msg: object, *args: Any, **kwargs: Any) -> None:
-        self.debug(msg, *args, **kwargs)
+    When Twilio answered: `status` (HTTP), `code` (Twilio's error code, 21610; the HTTP status
+    when Twilio gave none) and `reason` (Twilio's own message); all three are None when it never
+    answered (refused connection, deadline, a broken child). `retry_after`: Twilio's Retry-After
+    on a 429/5xx. `detail` is the one-line log text, e.g. "twilio HTTP 400, error 21211: ...".
+    """
+
+    def __init__(self, detail: str, *, permanent: bool, retry_after: float | None = None,
+                 status: int | None = None, code: int | None = None,
+                 reason: str | None = None) -> None:  # fmt: skip
+        super().__init__(detail, permanent=permanent, retry_after=retry_after)
+        self.status = status
+        self.code = code
+        self.reason = reason
 
 
-_http_log = _InfoAsDebug(logging.getLogger(f"{__name__}.http"), {})
+@dataclass(frozen=True, slots=True)
+class TwilioAccount:
+    """Who talks to Twilio, and where (`api_url`: any Twilio-compatible endpoint; None: Twilio)."""
+
+    account_sid: str
+    auth_token: str = field(repr=False)  # never in a repr, a log or an error
+    api_url: str | None = None
+
+    @classmethod
+    def from_config(cls, twilio: Any) -> TwilioAccount:
+        """From the config's `twilio` section (ttalertd.config.records.TwilioConfig)."""
+        return cls(twilio.account_sid, twilio.auth_token, twilio.api_url)
+
+
+def run_twilio(account: TwilioAccount, operation: str, params: dict[str, Any], *,
+               deadline: float = DEFAULT_TIMEOUT) -> dict[str, Any]:  # fmt: skip
+    """Run ONE Twilio operation in a child process and return its result, or raise TwilioError.
+
+    `params` are the keyword arguments of the twilio library's own method (`from_` for From):
+    - "messages.create": to, body, and from_ or messaging_service_sid
+      -> {"sid": "SM...", "status": "queued"}
+    - "messages.list": to, from_, date_sent_after ("YYYY-MM-DD": Twilio's `DateSent>=`),
+      date_sent, date_sent_before, limit, page_size; every page is followed (the library's
+      paging) -> {"messages": [{"sid", "from", "to", "body", "direction", "status",
+      "date_sent", "date_created"}, ...]} with the dates as epoch seconds (None when absent)
+    - "calls.create": to, from_, twiml -> {"sid": "CA...", "status": "queued"}
+
+    `deadline` bounds the whole operation, the child's start-up and every page included: past
+    it the child is killed and TwilioError(permanent=False) says "timed out". A stop signal
+    that interrupts the wait (the daemon's StopRequested) kills the child too. The auth token
+    goes to the child on a pipe, never in argv or the environment, and never into any error.
+    """
+    import subprocess  # only when Twilio is used: the daemon's start-up stays lean
+
+    request = json.dumps({
+        "path": sys.path, "account_sid": account.account_sid, "auth_token": account.auth_token,
+        "api_url": account.api_url, "timeout": deadline, "operation": operation,
+        "params": params,
+    }).encode()  # fmt: skip
+    started = time.monotonic()
+    child = subprocess.Popen([sys.executable or "python3", "-I", "-S", CHILD],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        out, err = child.communicate(request, timeout=max(0.0, deadline - (time.monotonic()
+                                                                           - started)))
+    except subprocess.TimeoutExpired:
+        raise TwilioError(f"twilio {operation}: timed out, no answer within {deadline:g} s "
+                          "(the request was abandoned)", permanent=False) from None
+    finally:
+        if child.returncode is None:  # the deadline, or a stop signal mid-wait
+            child.kill()
+            child.communicate()
+    log.debug("twilio %s: child answered in %.3f s", operation, time.monotonic() - started)
+    return _answer(account, operation, out, err, child.returncode)
+
+
+def _answer(account: TwilioAccount, operation: str, out: bytes, err: bytes,
+            returncode: int) -> dict[str, Any]:  # fmt: skip
+    """The child's result, or the TwilioError its answer (or its silence) means."""
+
+    def clean(text: str) -> str:
+        return redact(text, account.auth_token)
+
+    try:
+        answer = json.loads(out.decode(errors="replace").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        answer = None
+    if not isinstance(answer, dict):
+        last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise TwilioError(clean(f"twilio {operation}: the sender exited {returncode} without "
+                                f"an answer: {last[0][:300]}"), permanent=False)  # fmt: skip
+    result = answer.get("result")
+    if isinstance(result, dict):
+        return result
+    found = answer.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
+    kind, detail = error.get("kind"), clean(str(error.get("detail", "")))
+    if kind == "refused":
+        raise _refusal(error, clean)
+    if kind == "unreachable":
+        raise TwilioError(f"twilio unreachable: {detail}", permanent=False)
+    if kind == "bad_url":
+        raise TwilioError(f"bad Twilio api_url: {detail}", permanent=True)
+    if kind == "bad_request":
+        raise TwilioError(f"twilio {operation}: {detail}", permanent=True)
+    # a garbled answer or a connection broken mid-way: the operation may be retried safely
+    raise TwilioError(f"twilio: {detail or 'no answer'}", permanent=False)
+
+
+def _refusal(error: dict[str, Any], clean: Any) -> TwilioError:
+    """Twilio answered with an error: retry on 429/5xx, give up on any other status."""
+    found = error.get("status")
+    status = found if isinstance(found, int) else 0
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    text = clean(str(error.get("message") or ""))
+    reason = clean(str(error.get("reason") or text))
+    hint = f" (https://www.twilio.com/docs/errors/{code})" if code and code != status else ""
+    detail = f"twilio HTTP {status}, error {code}: {text}{hint}"
+    transient = is_transient_status(status)
+    retry_after = parse_retry_after(error.get("retry_after")) if transient else None
+    return TwilioError(detail, permanent=not transient, retry_after=retry_after, status=status,
+                       code=code or status, reason=reason)  # fmt: skip
 
 
 class TwilioSMS:
@@ -42,91 +166,19 @@ class TwilioSMS:
     ) -> None:
         self.key = f"sms:{to}"
         self.to = to
-        self._account_sid = account_sid
-        self._auth_token = auth_token
+        self.account = TwilioAccount(account_sid, auth_token, api_url)
         self._from = from_
         self._messaging_service_sid = messaging_service_sid
-        self._api_url = api_url
         self._timeout = timeout
-        self._client: Any = None
-        self._last_retry_after: str | None = None
 
     def __repr__(self) -> str:  # never the token
-        return f"TwilioSMS(to={self.to!r}, account_sid={self._account_sid!r})"
+        return f"TwilioSMS(to={self.to!r}, account_sid={self.account.account_sid!r})"
 
     def send(self, message: Message) -> None:
-        """Create one Message resource; map every failure to DeliveryError."""
-        import requests.exceptions as http_errors
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
+        """Create one Message resource; every failure is a TwilioError (a DeliveryError)."""
         fields: dict[str, str] = {"to": self.to, "body": message.text}
         if self._messaging_service_sid:
             fields["messaging_service_sid"] = self._messaging_service_sid
         if self._from:
             fields["from_"] = self._from
-        self._last_retry_after = None
-        try:
-            self._twilio_client().messages.create(**fields)
-        except (TwilioRestException, _service_exception()) as error:
-            raise self._refusal(error) from None
-        except (http_errors.ConnectionError, http_errors.Timeout) as error:
-            raise self._unreachable(error) from None
-        except (http_errors.InvalidURL, http_errors.MissingSchema, http_errors.InvalidSchema) as error:
-            raise DeliveryError(self._clean(f"bad Twilio api_url: {error}"), permanent=True) from None
-        except (http_errors.RequestException, TwilioException, ValueError) as error:
-            # a garbled answer or a broken connection mid-way: the send may be retried safely
-            raise DeliveryError(self._clean(f"twilio: {type(error).__name__}: {error}"),
-                                permanent=False) from None
-
-    def _twilio_client(self) -> Any:
-        """The client, built once: explicit timeout, base URL of a Twilio-compatible endpoint."""
-        if self._client is None:
-            from twilio.http.http_client import TwilioHttpClient
-            from twilio.rest import Client
-
-            http_client = TwilioHttpClient(
-                timeout=self._timeout,
-                logger=_http_log,
-                request_hooks={"response": [self._remember_response]},
-            )
-            client = Client(self._account_sid, self._auth_token, http_client=http_client)
-            if self._api_url:
-                # every v2010 URL is built from the Api domain's base_url at request time
-                client.api.base_url = self._api_url.rstrip("/")
-            self._client = client
-        return self._client
-
-    def _remember_response(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-        """requests hook: keep Retry-After, which TwilioRestException does not carry."""
-        self._last_retry_after = response.headers.get("Retry-After")
-        return response
-
-    def _refusal(self, error: Any) -> DeliveryError:
-        """Twilio answered with an error: retry on 429/5xx, give up on any other status."""
-        status = int(getattr(error, "status", 0) or 0)
-        code = getattr(error, "code", None)
-        text = getattr(error, "msg", None) or " ".join(
-            str(part) for part in (getattr(error, "title", ""), getattr(error, "detail", "")) if part
-        )
-        hint = f" (https://www.twilio.com/docs/errors/{code})" if code and code != status else ""
-        detail = self._clean(f"twilio HTTP {status}, error {code}: {text}{hint}")
-        if is_transient_status(status):
-            retry_after = parse_retry_after(self._last_retry_after)
-            return DeliveryError(detail, permanent=False, retry_after=retry_after)
-        return DeliveryError(detail, permanent=True)
-
-    def _unreachable(self, error: Exception) -> DeliveryError:
-        """Refused, DNS failure, timeout: the endpoint may come back."""
-        return DeliveryError(self._clean(f"twilio unreachable: {type(error).__name__}: {error}"),
-                             permanent=False)
-
-    def _clean(self, text: str) -> str:
-        return redact(text, self._auth_token)
-
-
-def _service_exception() -> type[Exception]:
-    """twilio's RFC-9457 error class where the installed version has it (9.x newer releases)."""
-    from twilio.base import exceptions
-
-    found = getattr(exceptions, "TwilioServiceException", None)
-    return found if isinstance(found, type) else exceptions.TwilioRestException
+        run_twilio(self.account, "messages.create", fields, deadline=self._timeout)

@@ -129,7 +129,7 @@ def test_running_daemon_recovers_when_the_state_dir_comes_back(tmp_path):
     write_root(root, 1)
     block(blocker)
     state, log, out = os.path.join(blocker, "memory.json"), str(tmp_path / "log"), tmp_path / "out"
-    config = write_config(str(tmp_path / "c.yml"), ALERT_INTERVAL=0.1)
+    config = write_config(str(tmp_path / "c.yml"), ALERT_INTERVAL=1)
     with open(out, "w") as stdout:
         daemon = subprocess.Popen(
             cli_command("--dry-run", "--root", root, "--config", config, "--state", state,
@@ -152,12 +152,15 @@ def test_running_daemon_recovers_when_the_state_dir_comes_back(tmp_path):
     assert read(out) == f"{HOST}\n{login_line(1)}\n"
 
 
-GARBAGE = {
+CORRUPT = {
     "random bytes": b"\x8b\x00\xff{garbage\xfe\n",
     "empty": b"",
     "truncated": b'{"memory": {"sessions": [["user0", "pts/0", "10.0',
     "null": b"null",
     "a list": b"[]",
+}
+# JSON objects with a damaged part: that part is dropped, the file is not moved aside
+DAMAGED = {
     "memory not an object": b'{"memory": 5}',
     "sessions a number": b'{"memory": {"sessions": 7}}',
     "tick infinite": b'{"memory": {"tick": 1e400}}',
@@ -167,12 +170,12 @@ GARBAGE = {
                                  b'"level": "high", "firing": true, "told": true}}}}'),
     "condition labels a list": (b'{"memory": {"conditions": {"disk:/": {"kind": "disk", '
                                 b'"labels": [1, 2]}}}}'),
-    "outbox a string": b'{"memory": {}, "outbox": "x"}',
+    "condition of an unknown kind": b'{"memory": {"conditions": {"gpu": {"kind": "gpu"}}}}',
+    "outbox a string": b'{"memory": 3, "outbox": "x"}',
 }
 
 
-@pytest.mark.parametrize("garbage", GARBAGE.values(), ids=GARBAGE.keys())
-def test_state_replaced_by_garbage_is_moved_aside_and_the_tick_goes_on(tmp_path, garbage):
+def replace_state_after_a_first_run(tmp_path, garbage: bytes):
     scenario = str(tmp_path / "storm")
     write_login_storm(scenario, 2)
     state = str(tmp_path / "memory.json")
@@ -184,9 +187,22 @@ def test_state_replaced_by_garbage_is_moved_aside_and_the_tick_goes_on(tmp_path,
     result = run_cli(*args, cwd=str(tmp_path))
     assert_no_traceback(result)
     assert result.returncode == 0
-    assert result.stdout == f"{HOST}\n{login_line(1)}\n"  # a fresh state: sample 0 is the baseline
+    assert result.stdout == f"{HOST}\n{login_line(1)}\n"  # a fresh memory: sample 0 is the baseline
     assert [s[0] for s in saved_sessions(state)] == ["user0", "user1"]
+    return state, result
+
+
+@pytest.mark.parametrize("garbage", CORRUPT.values(), ids=CORRUPT.keys())
+def test_state_replaced_by_garbage_is_moved_aside_and_the_tick_goes_on(tmp_path, garbage):
+    state, result = replace_state_after_a_first_run(tmp_path, garbage)
     assert "corrupt" in result.stderr
     (aside,) = glob.glob(state + ".corrupt-*")
     with open(aside, "rb") as f:
         assert f.read() == garbage
+
+
+@pytest.mark.parametrize("garbage", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_part_is_dropped_with_a_warning_and_the_tick_goes_on(tmp_path, garbage):
+    state, result = replace_state_after_a_first_run(tmp_path, garbage)
+    assert "is damaged and dropped" in result.stderr
+    assert not glob.glob(state + ".corrupt-*")

@@ -89,7 +89,7 @@ class Daemon:
 
 @pytest.fixture
 def daemon(tmp_path):
-    d = Daemon(tmp_path, "defaults:\n" + QUIET_LIVE.format(interval=0.2)
+    d = Daemon(tmp_path, "defaults:\n" + QUIET_LIVE.format(interval=1)
                + "  TRUSTED_LOGINS: ['mallory']\n")
     yield d
     if getattr(d, "proc", None) is not None and d.proc.poll() is None:
@@ -116,7 +116,7 @@ def test_sighup_keeps_the_old_config_on_error_and_applies_a_good_one_with_state_
     daemon.wait_ticks()
     assert daemon.lines() == ["dave logged on pts/6 from 192.168.1.20"]
 
-    daemon.write_config("defaults:\n" + QUIET_LIVE.format(interval=0.2))
+    daemon.write_config("defaults:\n" + QUIET_LIVE.format(interval=1))
     daemon.proc.send_signal(signal.SIGHUP)
     daemon.wait_for(lambda: any("config reloaded" in line for line in daemon.stderr),
                     "reloaded the config")
@@ -149,3 +149,51 @@ def test_sigterm_stops_a_sleeping_daemon_promptly_with_its_state_saved(tmp_path)
         saved = json.load(f)["memory"]
     assert saved["sessions"] == [["alice", "pts/0", "10.0.0.5"]]
     assert any("state saved" in line for line in daemon.stderr)
+
+
+def test_a_sighup_during_start_up_never_kills_the_daemon(tmp_path):
+    """`systemctl reload` right after `start`: SIGHUPs while the config is still being read.
+
+    The config is a FIFO, so the daemon is held mid-start-up (in its config read) for as long as
+    the test likes; the test serves the config on it for every read, the reload's included."""
+    text = "defaults:\n" + QUIET_LIVE.format(interval=1)
+    daemon = Daemon(tmp_path, text)
+    os.remove(daemon.config)
+    os.mkfifo(daemon.config)
+    opened, served, done = threading.Event(), threading.Event(), threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            with open(daemon.config, "w") as fifo:  # blocks until the daemon opens it to read
+                if done.is_set():
+                    return
+                opened.set()
+                served.wait()  # the first read is held until the SIGHUPs are sent
+                fifo.write(text)
+
+    server = threading.Thread(target=serve, daemon=True)
+    daemon.start()
+    try:
+        server.start()
+        deadline = time.monotonic() + WAIT
+        assert opened.wait(WAIT), "the daemon never opened its config"
+        for _ in range(5):  # the daemon is blocked reading its config: mid start-up
+            daemon.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.01)
+        assert daemon.proc.poll() is None, f"killed by SIGHUP: {daemon.proc.returncode}"
+        served.set()
+        while not any("logins read from" in line for line in daemon.stderr):
+            daemon.proc.send_signal(signal.SIGHUP)  # and through the rest of the start-up
+            assert daemon.proc.poll() is None, "\n".join(daemon.stderr)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        daemon.wait_for(lambda: any("config reloaded" in line for line in daemon.stderr),
+                        "reloaded the config")
+        assert daemon.proc.poll() is None
+        assert daemon.stop() == 0
+    finally:
+        done.set()
+        os.close(os.open(daemon.config, os.O_RDONLY | os.O_NONBLOCK))  # frees a blocked server
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait()

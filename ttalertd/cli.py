@@ -1,7 +1,8 @@
 """The command line of interface.md section 1."""
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 - startup_signals must come first
 
+import ttalertd.startup_signals  # noqa: F401 - first: SIGHUP during start-up must not kill
 import argparse
 import dataclasses
 import logging
@@ -125,10 +126,15 @@ def _snapshot(args: argparse.Namespace, config: Config) -> int:
 def _run(args: argparse.Namespace, config: Config) -> int:
     from ttalertd.read.source import Exhausted
     from ttalertd.runner import Runner
+    from ttalertd.state.store import StateError
 
     state_path = args.state or os.environ.get("TTALERTD_STATE") or "memory.json"
     source = _source(args)
-    runner = Runner(config, source, state_path, dry_run=args.dry_run, stdout=sys.stdout)
+    try:
+        runner = Runner(config, source, state_path, dry_run=args.dry_run, stdout=sys.stdout)
+    except StateError as exc:  # a state file that must not be replaced: the last stderr line
+        print(f"ttalertd: {exc}", file=sys.stderr)
+        return 2
     if not args.once:
         from ttalertd.daemon import run_daemon
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 
+from ttalertd import startup_signals
 from ttalertd.config.records import Config, ConfigError
 from ttalertd.logsetup import REDACT, config_secrets
 from ttalertd.read.source import Exhausted
@@ -39,6 +40,9 @@ class Signals:
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_hup)
+        # a SIGHUP of the start-up, before this handler took over, is not lost
+        self.reload = self.reload or startup_signals.reload_requested
+        startup_signals.reload_requested = False
 
     def _on_stop(self, signum, frame) -> None:
         self.stop = True

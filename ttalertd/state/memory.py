@@ -77,7 +77,7 @@ def _check_memory(memory: AlertMemory) -> None:
     for streak in memory.cpu_streaks.values():
         _require(all(math.isfinite(v) for v in streak), "cpu_streaks", "finite numbers")
     for held in memory.held:
-        _check_held(held)
+        check_held(held)
 
 
 def _check_condition(key: str, cond: Condition) -> None:
@@ -92,7 +92,8 @@ def _check_condition(key: str, cond: Condition) -> None:
         where, "labels strings")
 
 
-def _check_held(held: dict[str, Any]) -> None:
+def check_held(held: dict[str, Any]) -> None:
+    """Raise TypeError unless `held` is one held alert line, as Alert(**held) restores it."""
     # a held alert is restored as Alert(**held) when quiet hours end
     _require(set(held) <= set(Alert.__slots__), "held alert", "Alert fields only")
     _require(all(isinstance(held.get(k), str) for k in ("kind", "text", "key")),

@@ -164,13 +164,21 @@ def _record(args: argparse.Namespace) -> int:
 def _test_sms(config: Config) -> int:
     import socket  # only here: the run commands start ~3 ms sooner without it
 
-    from ttalertd.notifiers import send_test_message
+    from ttalertd.notifiers import send_test_message, trial_message
+    from ttalertd.notify.sms import render
 
-    results = send_test_message(config, config.host or socket.gethostname(), sys.stdout)
+    host = config.host or socket.gethostname()
+    results = send_test_message(config, host, sys.stdout)
     if not results:
         print("ttalertd: nothing to test: Alertmanager is the only notifier and test-sms skips "
               "it (a test alert would page people; try amtool alert add)", file=sys.stderr)
         return 1
+    # Twilio bills each segment: say what the test SMS took (interface.md section 11)
+    count = render(trial_message(host).text, config.sms_max_segments).segments
+    segments = f"{count} SMS segment{'s' if count != 1 else ''}"
     for key, ok, detail in results:
-        print(f"{key}: {'sent' if ok else 'FAILED'}{': ' + detail if detail else ''}")
+        took = f" ({segments})" if ok and key.startswith("sms:") else ""
+        print(f"{key}: {'sent' if ok else 'FAILED'}{took}{': ' + detail if detail else ''}")
+    if not any(key.startswith("sms:") for key, _, _ in results):
+        print(f"as an SMS, the test message takes {segments}")
     return 0 if results and all(ok for _, ok, _ in results) else 1

@@ -12,6 +12,8 @@ from ttalertd.notifiers.twilio_sms import TwilioSMS
 from ttalertd.notifiers.webhook import Webhook
 from ttalertd.notify.message import Message
 
+SMS_MAX_SEGMENTS = 3  # the config's default
+
 __all__ = [
     "ConsoleNotifier",
     "DeliveryError",
@@ -20,6 +22,7 @@ __all__ = [
     "Webhook",
     "build_notifiers",
     "send_test_message",
+    "trial_message",
 ]
 
 log = logging.getLogger(__name__)
@@ -29,10 +32,11 @@ TEST_LINE = "ttalertd test message: alerts from this host will reach you here."
 
 def build_notifiers(config: Any, *, dry_run: bool, stdout: TextIO) -> list[Notifier]:
     """Every configured destination; the console alone for --dry-run or an empty config."""
-    if dry_run:
-        return [ConsoleNotifier(stdout)]
-    notifiers: list[Notifier] = []
     twilio = getattr(config, "twilio", None)
+    segments = getattr(config, "sms_max_segments", SMS_MAX_SEGMENTS)
+    if dry_run:  # once per message: what the phone would get where twilio is configured
+        return [ConsoleNotifier(stdout, sms_max_segments=segments if twilio else None)]
+    notifiers: list[Notifier] = []
     if twilio is not None:
         for number in twilio.to:
             notifiers.append(
@@ -43,6 +47,7 @@ def build_notifiers(config: Any, *, dry_run: bool, stdout: TextIO) -> list[Notif
                     from_=twilio.from_,
                     messaging_service_sid=twilio.messaging_service_sid,
                     api_url=twilio.api_url,
+                    max_segments=segments,
                 )
             )
     webhook = getattr(config, "webhook", None)
@@ -56,12 +61,17 @@ def build_notifiers(config: Any, *, dry_run: bool, stdout: TextIO) -> list[Notif
     return notifiers
 
 
+def trial_message(host: str) -> Message:
+    """What `ttalertd test-sms` sends: the host name and one line."""
+    return Message(host=host, text=f"{host}\n{TEST_LINE}", alerts=(), created=time.time())
+
+
 def send_test_message(config: Any, host: str, stdout: TextIO) -> list[tuple[str, bool, str]]:
     """`ttalertd test-sms`: one test line through every notifier but Alertmanager.
 
     Returns (key, delivered, detail) per notifier, detail "" when sent, else why not;
     bypasses the outbox and the rate limit."""
-    message = Message(host=host, text=f"{host}\n{TEST_LINE}", alerts=(), created=time.time())
+    message = trial_message(host)
     results: list[tuple[str, bool, str]] = []
     for notifier in build_notifiers(config, dry_run=False, stdout=stdout):
         if not notifier.rate_limited:  # an Alertmanager-like notifier: never gets the test line

@@ -6,21 +6,30 @@ import logging
 from typing import TextIO
 
 from ttalertd.notify.message import Message
+from ttalertd.notify.sms import sms_text
 
 log = logging.getLogger(__name__)
 
 
 class ConsoleNotifier:
-    """Prints each message as it is; never fails."""
+    """Prints each message; never fails. With `sms_max_segments` (--dry-run where twilio is
+    configured) it prints the SMS rendering, what the phone would get; else the message text."""
 
     key = "console"
     rate_limited = True  # MAX_SMS_PER_HOUR counts the console too (interface.md section 6)
 
-    def __init__(self, stdout: TextIO) -> None:
+    def __init__(self, stdout: TextIO, sms_max_segments: int | None = None) -> None:
         self._stdout = stdout
+        self.sms_max_segments = sms_max_segments
+
+    def rendering(self, message: Message) -> str:
+        if self.sms_max_segments is None:
+            return message.text
+        return sms_text(message.text, self.sms_max_segments)
 
     def send(self, message: Message) -> None:
+        text = self.rendering(message)
         try:
-            print(message.text, file=self._stdout, flush=True)
+            print(text, file=self._stdout, flush=True)
         except (OSError, ValueError) as error:  # a closed or broken stdout must not stop alerting
-            log.warning("console: could not print the message (%s): %s", error, message.text)
+            log.warning("console: could not print the message (%s): %s", error, text)

@@ -18,6 +18,7 @@ from typing import Any
 from ttalertd.notifiers.base import DeliveryError, redact
 from ttalertd.notifiers.http import is_transient_status, parse_retry_after
 from ttalertd.notify.message import Message
+from ttalertd.notify.sms import sms_text
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,9 @@ class TwilioSMS:
         messaging_service_sid: str | None = None,
         api_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        max_segments: int = 3,
     ) -> None:
+        self.max_segments = max_segments  # SMS_MAX_SEGMENTS: the body is cut to fit
         self.key = f"sms:{to}"
         self.to = to
         self.account = TwilioAccount(account_sid, auth_token, api_url)
@@ -176,7 +179,8 @@ class TwilioSMS:
 
     def send(self, message: Message) -> None:
         """Create one Message resource; every failure is a TwilioError (a DeliveryError)."""
-        fields: dict[str, str] = {"to": self.to, "body": message.text}
+        # GSM-7 within SMS_MAX_SEGMENTS, never UCS-2 (interface.md sections 6 and 11)
+        fields: dict[str, str] = {"to": self.to, "body": sms_text(message.text, self.max_segments)}
         if self._messaging_service_sid:
             fields["messaging_service_sid"] = self._messaging_service_sid
         if self._from:

@@ -1,4 +1,5 @@
-"""Alertmanager client: the v2 JSON built from a Verdict, and its posts against a loopback stand-in."""
+"""Alertmanager: the v2 JSON of a tick's alert states, and its posts through the one outbox
+against a loopback stand-in (kept, merged, retried, refused)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ import socket
 import pytest
 from am_capture import Capture
 
-from ttalertd.config.records import AlertmanagerConfig
-from ttalertd.notifiers.alertmanager import AlertmanagerPoster, TickReport, rfc3339, tick_alerts
+from ttalertd.notifiers.alertmanager import Alertmanager, postable, rfc3339, tick_states
+from ttalertd.notify.delivery import FlushReport, Outbox, enqueue, flush
 from ttalertd.rules.alert import Alert
-from ttalertd.rules.evaluate import Verdict
-from ttalertd.state.memory import AlertMemory
 
 T0 = 1764072000.0  # 2025-11-25T12:00:00Z
 INTERVAL = 60.0
@@ -21,9 +20,10 @@ HOST = "web1"
 OPS = (("team", "ops"), ("user", "never-replaces-ttalertds-own"))
 
 
-def verdict(firing=(), resolved=(), events=()) -> Verdict:
-    return Verdict(lines=(), events=tuple(events), resolved=tuple(resolved), firing=tuple(firing),
-                   memory=AlertMemory(), reset=False, held=0)
+def tick_alerts(firing, resolved, events, host, extra, **times):
+    """(key, postable JSON) of each state of one tick."""
+    return [(s.key, postable(s)) for s in tick_states(firing, resolved, events, host, extra,
+                                                      **times)]
 
 
 LOAD = Alert("load", "load average 3.52 2.10 1.30 (limit 1.2)", "load", starts_at=T0 - 120)
@@ -46,7 +46,7 @@ def test_rfc3339_is_utc_with_milliseconds():
 
 def test_the_json_of_one_tick_exactly():
     started = {"disk:/var": T0 - 600}  # the disk alert fired ten ticks ago
-    got = tick_alerts(verdict([LOAD, CPU], [DISK_BACK], [LOGIN, LOCAL, REBOOT]), HOST, OPS,
+    got = tick_alerts([LOAD, CPU], [DISK_BACK], [LOGIN, LOCAL, REBOOT], HOST, OPS,
                       sample_time=T0, alert_interval=INTERVAL, started=started)
     base = {"instance": HOST}
     assert got == [
@@ -89,21 +89,20 @@ def test_the_json_of_one_tick_exactly():
 def test_a_recovery_without_a_start_of_its_own_gets_its_firing_start_or_now():
     load_back = Alert("load", "load back to normal: 1.20 1.10 0.70", "load", recovery=True)
     started: dict[str, float] = {}
-    tick_alerts(verdict([LOAD]), HOST, (), sample_time=T0, alert_interval=INTERVAL,
+    tick_alerts([LOAD], [], [], HOST, (), sample_time=T0, alert_interval=INTERVAL,
                 started=started)
-    [(_, alert)] = tick_alerts(verdict(resolved=[load_back]), HOST, (), sample_time=T0 + 60,
+    [(_, alert)] = tick_alerts([], [load_back], [], HOST, (), sample_time=T0 + 60,
                                alert_interval=INTERVAL, started=started)
     assert (alert["startsAt"], alert["endsAt"]) == ("2025-11-25T11:58:00.000Z",
                                                     "2025-11-25T12:01:00.000Z")
-    [(_, alert)] = tick_alerts(verdict(resolved=[load_back]), HOST, (), sample_time=T0,
+    [(_, alert)] = tick_alerts([], [load_back], [], HOST, (), sample_time=T0,
                                alert_interval=INTERVAL, started={})
     assert alert["startsAt"] == alert["endsAt"] == "2025-11-25T12:00:00.000Z"
 
 
-# --- posting, against the loopback stand-in -----------------------------------------------
+# --- posting through the outbox, against the loopback stand-in -----------------------------
 
 TOKEN = "s3cret-bearer-token"
-NOTHING_LEFT, KEPT = TickReport(lost=False, kept=False), TickReport(lost=False, kept=True)
 
 
 def free_url() -> str:
@@ -113,9 +112,25 @@ def free_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
-def poster(urls, kept, token=None) -> AlertmanagerPoster:
-    config = AlertmanagerConfig(urls=tuple(urls), labels=(("team", "ops"),), bearer_token=token)
-    return AlertmanagerPoster(config, kept, host=HOST, alert_interval=INTERVAL, timeout=5.0)
+class Poster:
+    """The runner's Alertmanager path: a tick's states enqueued for every URL, then flushed."""
+
+    def __init__(self, urls, token=None, outbox=None) -> None:
+        self.notifiers = [Alertmanager(url, bearer_token=token, deadline=5.0) for url in urls]
+        self.outbox = outbox or Outbox()
+
+    def post(self, firing=(), resolved=(), events=(), *, sample_time, tick, ticks_per_hour=60
+             ) -> FlushReport:
+        states = tick_states(firing, resolved, events, HOST, (("team", "ops"),),
+                             sample_time=sample_time, alert_interval=INTERVAL,
+                             started=self.outbox.started)
+        enqueue(self.outbox, host=HOST, alerts=[], states=states, notifiers=self.notifiers,
+                now=sample_time, tick=tick, max_per_hour=10)
+        return flush(self.outbox, self.notifiers, now=sample_time, tick=tick,
+                     ticks_per_hour=ticks_per_hour)
+
+    def kept(self):
+        return list(self.outbox.entries.values())
 
 
 def names(post) -> list[str]:
@@ -128,80 +143,71 @@ def am():
         yield first, second
 
 
-def test_both_urls_get_every_alert_with_the_token_and_it_is_never_logged(am, caplog, tmp_path):
+def test_both_urls_get_every_alert_with_the_token_and_it_is_never_logged(am, caplog):
     caplog.set_level(logging.DEBUG)
     first, second = am
-    kept: dict = {}
-    p = poster([first.url, second.url + "/"], kept, token=TOKEN)
-    assert p.post(verdict([LOAD, CPU], events=[LOGIN]), sample_time=T0, tick=1,
-                  ticks_per_hour=60) == NOTHING_LEFT
+    p = Poster([first.url, second.url + "/"], token=TOKEN)
+    report = p.post([LOAD, CPU], events=[LOGIN], sample_time=T0, tick=1)
+    assert (report.sent, report.kept, report.undelivered) == (2, 0, False)
     for capture in am:
         [post] = capture.posts
         assert post.path == "/api/v2/alerts"
         assert post.headers["Authorization"] == f"Bearer {TOKEN}"
         assert post.headers["Content-Type"] == "application/json"
         assert names(post) == ["TTAlertLoad", "TTAlertCPU", "TTAlertLogin"]
-    assert kept["urls"] == {}
+    assert p.kept() == []
     first.statuses = [500]
     second.statuses = [400]
-    p.post(verdict([LOAD]), sample_time=T0 + 60, tick=2, ticks_per_hour=60)
-    assert TOKEN not in caplog.text and TOKEN not in json.dumps(kept)
+    p.post([LOAD], sample_time=T0 + 60, tick=2)
+    saved = json.dumps(p.outbox.alertmanager_json())
+    assert TOKEN not in caplog.text and TOKEN not in saved
 
 
-def test_down_keeps_merged_posts_with_backoff_and_delivers_them_when_back():
+def test_down_keeps_merged_posts_and_delivers_them_when_back():
     down = free_url()
-    kept: dict = {}
-    p = poster([down], kept)
-    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1,
-                  ticks_per_hour=60) == KEPT
-    [slot] = kept["urls"].values()
-    assert (slot["attempts"], slot["next_try_tick"]) == (1, 2)
+    p = Poster([down])
+    assert p.post([LOAD], events=[LOGIN], sample_time=T0, tick=1).kept == 1
+    [entry] = p.kept()
+    assert (entry.attempts, entry.next_try_tick) == (1, 2)
     # tick 2: tried again, the load condition's newer state replaces the kept one
-    assert p.post(verdict([LOAD, CPU], events=[LOCAL]), sample_time=T0 + 60, tick=2,
-                  ticks_per_hour=60) == KEPT
-    assert (slot["attempts"], slot["next_try_tick"]) == (2, 4)
-    assert p.post(verdict([CPU], resolved=[DISK_BACK]), sample_time=T0 + 120, tick=3,
-                  ticks_per_hour=60) == KEPT  # not due: not tried, still merged
-    assert slot["attempts"] == 2
+    assert p.post([LOAD, CPU], events=[LOCAL], sample_time=T0 + 60, tick=2).kept == 1
+    assert (entry.attempts, entry.next_try_tick) == (2, 4)
     with Capture(port=int(down.rsplit(":", 1)[1])) as back:  # the Alertmanager is back
-        assert p.post(verdict([CPU]), sample_time=T0 + 180, tick=4,
-                      ticks_per_hour=60) == NOTHING_LEFT
-    [post] = back.posts
+        p.post([CPU], resolved=[DISK_BACK], sample_time=T0 + 120, tick=3)
+        assert p.post([CPU], sample_time=T0 + 180, tick=4).kept == 0
+    first, second = back.posts
     # the undelivered events, plus the latest state of each condition
-    assert names(post) == ["TTAlertLogin", "TTAlertLoad", "TTAlertLogout", "TTAlertDisk",
-                           "TTAlertCPU"]
-    assert post.body[1]["endsAt"] == rfc3339(T0 + 60 + 4 * INTERVAL)
-    assert post.body[-1]["endsAt"] == rfc3339(T0 + 180 + 4 * INTERVAL)
-    assert kept["urls"] == {}
+    assert names(first) == ["TTAlertLoad", "TTAlertLogin", "TTAlertCPU", "TTAlertLogout",
+                            "TTAlertDisk"]
+    assert first.body[0]["endsAt"] == rfc3339(T0 + 60 + 4 * INTERVAL)
+    assert first.body[2]["endsAt"] == rfc3339(T0 + 120 + 4 * INTERVAL)
+    assert names(second) == ["TTAlertCPU"]
+    assert p.kept() == []
 
 
 def test_backoff_is_capped_at_an_hour_of_ticks_and_a_day_old_post_is_dropped(caplog):
-    kept: dict = {}
-    p = poster([free_url()], kept)
+    p = Poster([free_url()])
+    p.post(events=[LOGIN], sample_time=T0, tick=1, ticks_per_hour=10)
     tick, nexts = 1, []
-    for _ in range(6):
-        p.post(verdict(events=[LOGIN]), sample_time=T0 + tick, tick=tick, ticks_per_hour=10)
-        [slot] = kept["urls"].values()
-        tick = slot["next_try_tick"]
+    for _ in range(6):  # nothing new: the backoff decides
+        [entry] = p.kept()
+        tick = entry.next_try_tick
         nexts.append(tick)
+        p.post(sample_time=T0 + tick, tick=tick, ticks_per_hour=10)
     assert nexts == [2, 4, 8, 16, 26, 36]
-    assert p.post(verdict(), sample_time=T0 + 24 * 3600 + 2, tick=tick,
-                  ticks_per_hour=10) == TickReport(lost=True, kept=True)
-    [slot] = kept["urls"].values()
-    assert len(slot["alerts"]) == 5 and "dropped 1 alerts undelivered for a day" in caplog.text
+    report = p.post(sample_time=T0 + 24 * 3600 + 2, tick=tick, ticks_per_hour=10)
+    assert (report.dropped, report.kept, report.undelivered) == (1, 0, True)
+    assert "dropped 1 alerts undelivered" in caplog.text and LOGIN.text in caplog.text
 
 
 def test_a_400_is_refused_for_good_and_logged_with_its_body(am, caplog):
     first, _ = am
     first.statuses = [400]
-    kept: dict = {}
-    p = poster([first.url], kept)
-    assert p.post(verdict([LOAD], events=[LOGIN]), sample_time=T0, tick=1,
-                  ticks_per_hour=60) == TickReport(lost=True, kept=False)
-    assert kept["urls"] == {} and first.posts == []
+    p = Poster([first.url])
+    report = p.post([LOAD], events=[LOGIN], sample_time=T0, tick=1)
+    assert (report.refused, report.kept) == (1, 0) and first.posts == []
     assert "HTTP 400" in caplog.text and '"message":"bad alert"' in caplog.text
-    assert p.post(verdict([LOAD]), sample_time=T0 + 60, tick=2,
-                  ticks_per_hour=60) == NOTHING_LEFT
+    assert not p.post([LOAD], sample_time=T0 + 60, tick=2).undelivered
     assert names(first.posts[0]) == ["TTAlertLoad"]  # the refused login is not sent again
     assert first.answers == [400, 200]
 
@@ -209,17 +215,16 @@ def test_a_400_is_refused_for_good_and_logged_with_its_body(am, caplog):
 def test_429_and_5xx_are_kept(am):
     first, _ = am
     first.statuses = [429, 503]
-    kept: dict = {}
-    p = poster([first.url], kept)
-    assert p.post(verdict(events=[LOGIN]), sample_time=T0, tick=1, ticks_per_hour=60) == KEPT
-    assert p.post(verdict(), sample_time=T0 + 60, tick=2, ticks_per_hour=60) == KEPT
-    assert p.post(verdict(), sample_time=T0 + 120, tick=4, ticks_per_hour=60) == NOTHING_LEFT
+    p = Poster([first.url])
+    assert p.post(events=[LOGIN], sample_time=T0, tick=1).kept == 1
+    assert p.post(sample_time=T0 + 60, tick=2).kept == 1
+    assert p.post(sample_time=T0 + 120, tick=4).kept == 0
     assert first.answers == [429, 503, 200] and names(first.posts[0]) == ["TTAlertLogin"]
 
 
 def test_malformed_kept_state_is_dropped_not_fatal(am):
     first, _ = am
-    kept: dict = {"urls": {"x": {"alerts": "garbage"}}}
-    p = poster([first.url], kept)
-    assert p.post(verdict([LOAD]), sample_time=T0, tick=1, ticks_per_hour=60) == NOTHING_LEFT
+    outbox = Outbox.from_json({}, {"entries": [{"key": "x", "states": "garbage"}], "started": 3})
+    p = Poster([first.url], outbox=outbox)
+    assert p.post([LOAD], sample_time=T0, tick=1).kept == 0
     assert names(first.posts[0]) == ["TTAlertLoad"]

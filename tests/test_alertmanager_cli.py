@@ -56,15 +56,15 @@ def test_down_exits_1_and_the_next_run_delivers(tmp_path):
     cfg, state = config(tmp_path, f"http://127.0.0.1:{port}"), tmp_path / "memory.json"
     down = once(cfg, state)
     assert down.returncode == 1, down.stderr
-    kept = json.loads(state.read_text())["alertmanager"]["urls"]
-    assert len(kept[f"http://127.0.0.1:{port}"]["alerts"]) == 2
+    [kept] = json.loads(state.read_text())["alertmanager"]["entries"]
+    assert kept["key"] == f"alertmanager:http://127.0.0.1:{port}" and len(kept["states"]) == 2
     assert TOKEN not in down.stderr and TOKEN not in state.read_text()
     with Capture(port=port) as back:
         again = once(cfg, state)
         assert again.returncode == 0, again.stderr
         [post] = back.posts
         assert sorted(a["labels"]["alertname"] for a in post.body) == ["TTAlertCPU", "TTAlertLoad"]
-    assert json.loads(state.read_text())["alertmanager"]["urls"] == {}
+    assert json.loads(state.read_text())["alertmanager"]["entries"] == []
 
 
 def test_dry_run_never_posts_and_leaves_kept_posts_kept(tmp_path):

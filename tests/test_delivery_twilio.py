@@ -24,6 +24,8 @@ TOKEN = "tok3n-s3cr3t-9f8e7d6c5b4a"
 T0 = 1_700_000_000.0
 ALERT = Alert(kind="cpu", text="4242 bob 99.5% python3 python3 spin.py", key="cpu:python3")
 MESSAGE = Message("web1", "web1\n" + ALERT.text, (ALERT,))
+# a retry at a later tick says since when the message was kept
+KEPT = f"web1\nkept since {time.strftime('%H:%M', time.localtime(T0))}:\n{ALERT.text}"
 
 
 @pytest.fixture
@@ -39,7 +41,8 @@ def phone(url: str, timeout: float = 10.0) -> TwilioSMS:
 
 def queued(notifier: TwilioSMS) -> Outbox:
     outbox = Outbox()
-    enqueue(outbox, MESSAGE, [notifier], now=T0, tick=0, max_per_hour=10)
+    enqueue(outbox, host="web1", alerts=[ALERT], notifiers=[notifier], now=T0, tick=0,
+            max_per_hour=10)
     return outbox
 
 
@@ -60,10 +63,10 @@ def test_message_queued_during_an_outage_is_delivered_exactly_once(standin):
         report = flush(outbox, [sms], now=T0 + 60 * tick, tick=tick, ticks_per_hour=60)
         if tick < 5:
             assert report.kept == 1 and report.undelivered
-            tried_down.append(outbox.entries[0].attempts)
+            tried_down.append(outbox.entries[sms.key].attempts)
     assert tried_down == [1, 2, 2, 3, 3]  # tries at ticks 0, 1, 3: the backoff
-    assert outbox.entries == []
-    assert [r.body for r in standin.received] == [MESSAGE.text]  # ticks 5..11: once only
+    assert outbox.entries == {}
+    assert [r.body for r in standin.received] == [KEPT]  # ticks 5..11: once only
 
 
 @pytest.mark.parametrize("fault", [
@@ -78,19 +81,19 @@ def test_transient_answers_are_kept_with_backoff_then_delivered(standin, fault, 
     standin.fault = fault
     report = flush(outbox, [sms], now=T0, tick=0, ticks_per_hour=60)
     assert (report.sent, report.kept, report.refused) == (0, 1, 0)
-    assert outbox.entries[0].next_try_tick == 1
+    assert outbox.entries[sms.key].next_try_tick == 1
     assert str(fault.status) in caplog.text
     standin.fault = None
     report = flush(outbox, [sms], now=T0 + 60, tick=1, ticks_per_hour=60)
     assert report.sent == 1 and not report.undelivered
-    assert [r.body for r in standin.received] == [MESSAGE.text]
+    assert [r.body for r in standin.received] == [KEPT]
 
 
 def test_refused_connection_is_kept():
     sms = phone(closed_port_url())
     outbox = queued(sms)
     report = flush(outbox, [sms], now=T0, tick=0, ticks_per_hour=60)
-    assert report.kept == 1 and outbox.entries[0].attempts == 1
+    assert report.kept == 1 and outbox.entries[sms.key].attempts == 1
 
 
 def test_a_hang_past_the_timeout_is_kept(standin):
@@ -98,7 +101,7 @@ def test_a_hang_past_the_timeout_is_kept(standin):
     sms = phone(standin.url, timeout=2.0)
     outbox = queued(sms)
     report = flush(outbox, [sms], now=T0, tick=0, ticks_per_hour=60)
-    assert report.kept == 1 and outbox.entries[0].next_try_tick == 1
+    assert report.kept == 1 and outbox.entries[sms.key].next_try_tick == 1
     standin.hang = False
     assert flush(outbox, [sms], now=T0 + 60, tick=1, ticks_per_hour=60).sent == 1
     assert len(standin.received) == 1
@@ -129,20 +132,20 @@ def test_crash_after_the_send_before_the_save_sends_twice_never_zero(standin, tm
     flush(outbox, [sms], now=T0, tick=0, ticks_per_hour=60)  # sent; then "killed" before saving
     restarted = Outbox.from_json(json.loads(saved))
     flush(restarted, [phone(standin.url)], now=T0 + 60, tick=1, ticks_per_hour=60)
-    assert [r.body for r in standin.received] == [MESSAGE.text, MESSAGE.text]
+    assert [r.body for r in standin.received] == [MESSAGE.text, KEPT]
 
 
 CHILD = f"""
 import json, sys
-from ttalertd.notify.message import Message
 from ttalertd.notify.delivery import Outbox, enqueue, flush
 from ttalertd.notifiers import TwilioSMS
+from ttalertd.rules.alert import Alert
 url, state = sys.argv[1], sys.argv[2]
 sms = TwilioSMS({SID!r}, {TOKEN!r}, "+15551234567", from_="+18885551234", api_url=url,
                 timeout=120)
 outbox = Outbox()
-enqueue(outbox, Message("web1", "web1\\nload 9.99 5.00 2.00"), [sms], now={T0}, tick=0,
-        max_per_hour=10)
+enqueue(outbox, host="web1", alerts=[Alert("load", "load 9.99 5.00 2.00", "load")],
+        notifiers=[sms], now={T0}, tick=0, max_per_hour=10)
 with open(state, "w") as f:  # what the runner saves after enqueue, before the first try
     json.dump(outbox.to_json(), f)
 flush(outbox, [sms], now={T0}, tick=0, ticks_per_hour=60)
@@ -168,4 +171,5 @@ def test_sigkill_mid_send_then_restart_delivers(standin, tmp_path):
     outbox = Outbox.from_json(json.loads(state.read_text()))
     report = flush(outbox, [phone(standin.url)], now=T0 + 60, tick=1, ticks_per_hour=60)
     assert report.sent == 1
-    assert [r.body for r in standin.received] == ["web1\nload 9.99 5.00 2.00"]
+    assert [r.body for r in standin.received] == [
+        f"web1\nkept since {time.strftime('%H:%M', time.localtime(T0))}:\nload 9.99 5.00 2.00"]

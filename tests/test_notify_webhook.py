@@ -166,7 +166,8 @@ def test_build_notifiers_empty_config_is_console():
 
 def test_alertmanager_alone_means_no_message_notifier_and_no_console():
     config = Config(alertmanager=AlertmanagerConfig(urls=("http://127.0.0.1:9093",)))
-    assert build_notifiers(config, dry_run=False, stdout=io.StringIO()) == []
+    [am] = build_notifiers(config, dry_run=False, stdout=io.StringIO())
+    assert am.key == "alertmanager:http://127.0.0.1:9093" and not am.rate_limited
     assert [n.key for n in build_notifiers(config, dry_run=True, stdout=io.StringIO())] == [
         "console"
     ]

@@ -14,7 +14,7 @@ import proc
 from ttalertd.config.records import Config
 from ttalertd.notifiers import build_notifiers
 from ttalertd.notify import delivery
-from ttalertd.notify.message import build_message
+from ttalertd.notify.message import AlertState
 from ttalertd.read.reading import Reading
 from ttalertd.read.source import Source, read
 from ttalertd.rules.evaluate import Verdict, evaluate
@@ -36,26 +36,20 @@ class Runner:
         # the live host's name (or the config's `host`), in a replay too
         self.host = host or config.host or socket.gethostname()
         self.state = load_state(state_path)
-        self.outbox = delivery.Outbox.from_json(self.state.outbox)
+        self.outbox = delivery.Outbox.from_json(self.state.outbox, self.state.alertmanager)
+        self.report = delivery.FlushReport()  # the last flush's, refusals included
         self.prev: proc.Snapshot | None = None
         self.lost = False  # a message of this run was refused for good or aged out
         self.kept = False  # the last flush left a message waiting for a later try
         self._uptime_anchor: float | None = None
         self.send_guard = nullcontext  # the daemon's: lets a stop signal cut a send short
+        self.extra_states: list[AlertState] = []  # Alertmanager states to post with the next tick
         self.apply_config(config)
 
     def apply_config(self, config: Config) -> None:
         """New values apply from the next tick; the remembered state is kept."""
         self.config = config
         self.notifiers = build_notifiers(config, dry_run=self.dry_run, stdout=self.stdout)
-        # Alertmanager (issue 10): condition states each tick, not messages; --dry-run never posts
-        self.alertmanager = None
-        if config.alertmanager is not None and not self.dry_run:
-            from ttalertd.notifiers.alertmanager import AlertmanagerPoster  # ~3 ms: only if used
-
-            self.alertmanager = AlertmanagerPoster(config.alertmanager, self.state.alertmanager,
-                                                   host=self.host,
-                                                   alert_interval=config.alert_interval)
 
     def start(self) -> None:
         """Take the baseline sample; with no state, its logins and boot id are already known."""
@@ -88,24 +82,36 @@ class Runner:
             log.info("RESET_INTERVAL reached: remembered load and process names cleared")
         now = self._clock(reading)
         tick = verdict.memory.tick
-        if verdict.lines:
-            message = build_message(self.host, verdict.lines, created=now)
-            delivery.enqueue(self.outbox, message, self.notifiers, now=now, tick=tick,
-                             max_per_hour=self.config.max_sms_per_hour)
-        self.save()  # the outbox is on disk before the first try: at least once across a crash
+        delivery.enqueue(self.outbox, host=self.host, alerts=verdict.lines,
+                         states=self.alert_states(reading, verdict), notifiers=self.notifiers,
+                         now=now, tick=tick, max_per_hour=self.config.max_sms_per_hour)
+        self.save()  # everything this tick must deliver is on disk before the first try
         with self.send_guard():
-            report = delivery.flush(self.outbox, self.notifiers, now=now, tick=tick,
-                                    ticks_per_hour=self._ticks_per_hour())
+            report = self.report = delivery.flush(
+                self.outbox, self.notifiers, now=now, tick=tick,
+                ticks_per_hour=self._ticks_per_hour(), max_per_hour=self.config.max_sms_per_hour)
             self.lost |= report.refused > 0 or report.dropped > 0
             self.kept = report.kept > 0
-            if self.alertmanager is not None:  # issue 10: kept posts live in state.alertmanager
-                posted = self.alertmanager.post(verdict, sample_time=reading.time, tick=tick,
-                                                ticks_per_hour=self._ticks_per_hour())
-                self.lost |= posted.lost
-                self.kept = self.kept or posted.kept
         self.save()
         self._log_summary(tick, reading, verdict, report)
         return verdict
+
+    def alert_states(self, reading: Reading, verdict: Verdict) -> list[AlertState]:
+        """What Alertmanager gets this tick: the rules' conditions and events, then any extra
+        states (a heartbeat, a silent peer) appended to `extra_states` before the tick."""
+        config = self.config.alertmanager
+        if config is None or self.dry_run:  # --dry-run never posts
+            self.extra_states.clear()
+            return []
+        from ttalertd.notifiers.alertmanager import tick_states
+
+        states = tick_states(verdict.firing, verdict.resolved, verdict.events, self.host,
+                             config.labels, sample_time=reading.time,
+                             alert_interval=self.config.alert_interval,
+                             started=self.outbox.started)
+        states += self.extra_states
+        self.extra_states.clear()
+        return states
 
     @property
     def undelivered(self) -> bool:
@@ -114,6 +120,7 @@ class Runner:
 
     def save(self) -> None:
         self.state.outbox = self.outbox.to_json()
+        self.state.alertmanager = self.outbox.alertmanager_json()
         save_state(self.state_path, self.state)
 
     def _clock(self, reading: Reading) -> float:

@@ -1,4 +1,4 @@
-"""The notify step's message destinations: SMS (twilio), webhook, console."""
+"""The notify step's destinations: SMS (twilio), webhook, console, Alertmanager."""
 
 from __future__ import annotations
 
@@ -53,9 +53,12 @@ def build_notifiers(config: Any, *, dry_run: bool, stdout: TextIO) -> list[Notif
     webhook = getattr(config, "webhook", None)
     if webhook is not None:
         notifiers.append(Webhook(webhook.url, tuple(webhook.headers)))
-    # Alertmanager is no message notifier: the runner posts each tick's alerts to it
-    # (ttalertd.notifiers.alertmanager.AlertmanagerPoster), outside the outbox and rate limit
     alertmanager = getattr(config, "alertmanager", None)
+    if alertmanager is not None:  # it takes alert states, outside the rate limit
+        from ttalertd.notifiers.alertmanager import Alertmanager  # ~3 ms: only if used
+
+        for url in alertmanager.urls:
+            notifiers.append(Alertmanager(url, bearer_token=alertmanager.bearer_token))
     if twilio is None and webhook is None and alertmanager is None:
         notifiers.append(ConsoleNotifier(stdout))
     return notifiers

@@ -1,26 +1,32 @@
-"""Delivery: queue each message per notifier (rate limited), then send what is due, retrying with backoff.
+"""Delivery: one pipeline for every notifier. enqueue() puts a tick's lines (through the rate
+limit) and Alertmanager states into the outbox; the caller saves it; flush() sends what is due.
 
-At least once: the caller saves the outbox (memory.json) after enqueue and before flush, so a
-message interrupted mid-send by SIGKILL is sent after restart, possibly twice, never zero times.
+At least once: everything a tick must deliver is on disk before the first try, so a send cut
+short by SIGKILL is made again after restart, possibly twice, never zero times. A notifier owed
+several messages (an outage) gets them as ONE merged message; see ttalertd.rules.alert.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ttalertd.notifiers.base import DeliveryError, Notifier
-from ttalertd.notify.message import Message, compose, message_lines
-from ttalertd.notify.outbox import Outbox, OutboxEntry
-from ttalertd.notify.retry import is_due, next_try_tick
+from ttalertd.notify import ratelimit
+from ttalertd.notify.bound import bound_outbox
+from ttalertd.notify.message import AlertState, Message, fit, message_lines, ordered_alerts
+from ttalertd.notify.outbox import Entry, KeptState, Line, Outbox
+from ttalertd.notify.retry import is_due, next_try_tick, retry_ticks
+from ttalertd.rules.alert import Alert, merge_lines
 
-__all__ = ["FlushReport", "Outbox", "OutboxEntry", "enqueue", "flush", "summary_line"]
+__all__ = ["FlushReport", "Outbox", "enqueue", "flush", "keep", "message_for"]
 
 log = logging.getLogger(__name__)
 
 HOUR = 3600.0
-MAX_AGE = 24 * HOUR  # a message not delivered within a day is dropped, with its text in the log
+MAX_AGE = 24 * HOUR  # a line not delivered within a day is dropped, with its text in the log
 
 
 @dataclass(slots=True)
@@ -30,162 +36,189 @@ class FlushReport:
     sent: int = 0
     kept: int = 0
     refused: int = 0
-    dropped: int = 0
+    dropped: int = 0  # lines and states given up on (a day old), each logged in full
+    refusals: list[tuple[str, str]] = field(default_factory=list)  # (key, why), for other notifiers
 
     @property
     def undelivered(self) -> bool:
-        """A message was kept for later, refused for good or dropped: `--once` exits 1."""
+        """Something was kept for later, refused for good or dropped: `--once` exits 1."""
         return self.kept > 0 or self.refused > 0 or self.dropped > 0
 
 
-def enqueue(
-    outbox: Outbox,
-    message: Message,
-    notifiers: list[Notifier],
-    *,
-    now: float,
-    tick: int,
-    max_per_hour: int,
-) -> Message | None:
-    """Queue `message` for every notifier, unless the rate limit holds it back.
+def enqueue(outbox: Outbox, *, host: str, alerts: Sequence[Alert], notifiers: Sequence[Notifier],
+            now: float, tick: int, max_per_hour: int, states: Sequence[AlertState] = ()) -> None:
+    """Owe this tick's lines to every message notifier and its states to every Alertmanager.
 
-    Returns the message the rate-limited notifiers will get (with a summary line of held
-    alerts when there are some), None when it was held, or `message` itself when no
-    notifier is rate limited (Alertmanager gets `message` unchanged either way)."""
+    Rate-limited notifiers get the lines only when the hour has room (with the held lines, which
+    then go too); otherwise the lines are held, logged in full. Alertmanager is never limited."""
     unique = list({n.key: n for n in notifiers}.values())  # a number listed twice gets one SMS
-    limited = [n for n in unique if n.rate_limited]
-    outgoing: Message | None = message
-    if limited:
-        outgoing = _pass_rate_limit(outbox, message, now=now, max_per_hour=max_per_hour)
-        if outgoing is not None:
-            for notifier in limited:
-                outbox.entries.append(_entry(notifier.key, outgoing, now, tick))
+    limited = [n for n in unique if n.rate_limited and not _takes_states(n)]
     for notifier in unique:
-        if not notifier.rate_limited:
-            outbox.entries.append(_entry(notifier.key, message, now, tick))
-    return outgoing
+        if _takes_states(notifier):
+            keep(outbox, notifier.key, host, states=states, now=now, tick=tick)
+        elif not notifier.rate_limited:
+            keep(outbox, notifier.key, host, alerts=alerts, now=now, tick=tick)
+    if limited and ratelimit.has_room(outbox, now, max_per_hour):
+        owed = [*ratelimit.release(outbox), *(Line(a, now) for a in alerts)]
+        for notifier in limited:
+            _owe(outbox, notifier.key, host, owed, tick)
+    elif limited:
+        ratelimit.hold(outbox, alerts, now, max_per_hour)
+    bound_outbox(outbox)
 
 
-def _entry(key: str, message: Message, now: float, tick: int) -> OutboxEntry:
-    return OutboxEntry(key, message.host, message.text, message.alerts, created=now,
-                       next_try_tick=tick)
+def keep(outbox: Outbox, key: str, host: str, *, alerts: Sequence[Alert] = (),
+         states: Sequence[AlertState] = (), now: float, tick: int) -> None:
+    """Owe `alerts` or `states` to `key` outside the rate limit (Alertmanager, a call)."""
+    _owe(outbox, key, host, [Line(a, now) for a in alerts], tick,
+         [KeptState(s, now) for s in states])
 
 
-def _pass_rate_limit(outbox: Outbox, message: Message, *, now: float, max_per_hour: int
-                     ) -> Message | None:
-    """Count `message` in the sliding hour, or hold it: logged in full, its alerts counted."""
-    # times an hour old leave the window; times far ahead are another clock (a replay's) and go too
-    outbox.sent_times = [t for t in outbox.sent_times if now - HOUR < t <= now + HOUR]
-    if len(outbox.sent_times) >= max_per_hour:
-        held = _alert_count(message)
-        if outbox.held_alerts == 0 or outbox.held_since is None:
-            outbox.held_since = now
-        outbox.held_alerts += held
-        log.warning(
-            "rate limit: %d messages in the last hour (MAX_SMS_PER_HOUR %d); "
-            "held, not sent (%d alerts held so far):\n%s",
-            len(outbox.sent_times), max_per_hour, outbox.held_alerts, message.text,
-        )
-        return None
-    outbox.sent_times.append(now)
-    if outbox.held_alerts <= 0 or outbox.held_since is None:
-        return message
-    outgoing = _with_summary(message, outbox.held_alerts, outbox.held_since)
-    outbox.held_alerts, outbox.held_since = 0, None
-    return outgoing
+def _owe(outbox: Outbox, key: str, host: str, lines: list[Line], tick: int,
+         states: list[KeptState] | None = None) -> None:
+    if not lines and not states:
+        return
+    entry = outbox.entries.get(key)
+    if entry is None:
+        entry = outbox.entries[key] = Entry(key, host, next_try_tick=tick)
+    entry.host = host
+    if lines:
+        entry.lines = merge_lines([*entry.lines, *lines], lambda line: line.alert)
+    if states:
+        entry.states = merge_states([*entry.states, *states])
+    # something new to tell: try now, not after the backoff (the far side's Retry-After binds)
+    entry.next_try_tick = min(entry.next_try_tick, tick)
 
 
-def _alert_count(message: Message) -> int:
-    """Alerts a held message carries: its alert records, else its lines after the host name."""
-    return len(message.alerts) or max(1, message.text.count("\n"))
+def merge_states(kept: list[KeptState]) -> list[KeptState]:
+    """Every event, and the latest state of each condition (in the place of its first)."""
+    merged: list[KeptState] = []
+    where: dict[str, int] = {}
+    for item in kept:
+        if not item.state.event and item.state.key in where:
+            merged[where[item.state.key]] = item
+            continue
+        if not item.state.event:
+            where[item.state.key] = len(merged)
+        merged.append(item)
+    return merged
 
 
-def summary_line(count: int, since: float) -> str:
-    """"and 37 more alerts since 14:02": local time of the first held alert."""
-    return f"and {count} more alerts since {time.strftime('%H:%M', time.localtime(since))}"
+def message_for(entry: Entry, now: float) -> tuple[Message, list[str]]:
+    """The one message an entry's lines make, and the lines cut from its text (1600 characters).
+
+    Lines from earlier ticks come first under a header that says from when: `held since 14:02:`
+    when the rate limit held any of them, else `kept since 14:02:` (kept through an outage)."""
+    before = [line for line in entry.lines if line.at != now]  # this tick's lines have its time
+    earlier = ordered_alerts(line.alert for line in before)
+    current = ordered_alerts(line.alert for line in entry.lines if line.at == now)
+    lines: list[str] = []
+    if before:
+        word = "held" if any(line.held for line in before) else "kept"
+        since = time.strftime("%H:%M", time.localtime(min(line.at for line in before)))
+        lines.append(f"{word} since {since}:")
+    lines += message_lines(earlier) + message_lines(current)
+    text, cut = fit(entry.host, lines)
+    message = Message(entry.host, text, (*earlier, *current), created=now,
+                      states=tuple(kept.state for kept in entry.states), lines=tuple(lines))
+    return message, cut
 
 
-def _with_summary(message: Message, held: int, since: float) -> Message:
-    """`message` recomposed with the summary after its alert lines, within 1600 characters."""
-    lines = message_lines(message.alerts) or message.text.split("\n")[1:]
-    text = compose(message.host, lines, footer=summary_line(held, since))
-    return Message(host=message.host, text=text, alerts=message.alerts, created=message.created)
-
-
-def flush(
-    outbox: Outbox,
-    notifiers: list[Notifier],
-    *,
-    now: float,
-    tick: int,
-    ticks_per_hour: int,
-) -> FlushReport:
-    """Try every due entry of an active notifier, oldest first; see the module docstring."""
+def flush(outbox: Outbox, notifiers: Sequence[Notifier], *, now: float, tick: int,
+          ticks_per_hour: int, max_per_hour: int = 10) -> FlushReport:
+    """Try every due entry of an active notifier once. A rate-limited notifier waits while the
+    hour is full (no try, no failure); its delivery counts once however many notifiers deliver."""
     report = FlushReport()
     cap = max(1, int(ticks_per_hour))
     _drop_aged(outbox, now, report)
+    room = ratelimit.has_room(outbox, now, max_per_hour)
+    counted = False
+    logged_cuts: set[str] = set()
     for notifier in {n.key: n for n in notifiers}.values():
-        _flush_key(outbox, notifier, tick=tick, cap=cap, report=report)
+        entry = outbox.entries.get(notifier.key)
+        if entry is None or (notifier.rate_limited and not room):
+            continue
+        if not (is_due(entry.next_try_tick, tick, cap) and is_due(entry.not_before_tick, tick, cap)):
+            continue
+        message, cut = message_for(entry, now)
+        for line in cut:
+            if line not in logged_cuts:
+                logged_cuts.add(line)
+                log.info("line cut from the message (over %d characters), not sent: %s",
+                         len(message.text), line)
+        if _try(outbox, notifier, entry, message, tick=tick, cap=cap, report=report):
+            counted = counted or notifier.rate_limited
+    if counted:
+        ratelimit.count_delivery(outbox, now)
     active = {n.key for n in notifiers}
-    report.kept = sum(1 for entry in outbox.entries if entry.key in active)
+    report.kept = sum(1 for key in outbox.entries if key in active)
     return report
 
 
 def _drop_aged(outbox: Outbox, now: float, report: FlushReport) -> None:
-    """Entries queued more than MAX_AGE ago go, active notifier or not, with their text logged."""
-    for entry in [e for e in outbox.entries if now - e.created > MAX_AGE]:
-        outbox.entries.remove(entry)
-        report.dropped += 1
-        log.error(
-            "dropped undelivered message to %s after %d tries, queued %.1f h ago:\n%s",
-            entry.key, entry.attempts, (now - entry.created) / HOUR, entry.text,
-        )
+    """Lines and states queued more than MAX_AGE ago go, active notifier or not, logged in full."""
+    for entry in list(outbox.entries.values()):
+        aged = [line for line in entry.lines if now - line.at > MAX_AGE]
+        old_states = [kept for kept in entry.states if now - kept.at > MAX_AGE]
+        if aged:
+            entry.lines = [line for line in entry.lines if line not in aged]
+            log.error("dropped %d lines undelivered to %s after %d tries, queued %.1f h ago:\n%s",
+                      len(aged), entry.key, entry.attempts, (now - aged[0].at) / HOUR,
+                      "\n".join(line.alert.text for line in aged))
+        if old_states:
+            entry.states = [kept for kept in entry.states if kept not in old_states]
+            log.error("dropped %d alerts undelivered to %s for a day: %s", len(old_states),
+                      entry.key, " / ".join(kept.state.summary for kept in old_states))
+        report.dropped += len(aged) + len(old_states)
+        if entry.empty:
+            del outbox.entries[entry.key]
 
 
-def _flush_key(outbox: Outbox, notifier: Notifier, *, tick: int, cap: int,
-               report: FlushReport) -> None:
-    """Due entries oldest first; one transient failure ends this key's turn (no hammering a
-    dead endpoint); one success makes the rest of its queue due now (it is back)."""
-    queue = sorted((e for e in outbox.entries if e.key == notifier.key), key=lambda e: e.created)
-    due = [e for e in queue if is_due(e.next_try_tick, tick, cap)]
-    waiting = [e for e in queue if e not in due]
-    delivered = False
-    for batch in (due, waiting):
-        if batch is waiting and not delivered:
-            return
-        for entry in batch:
-            outcome = _try(outbox, notifier, entry, tick=tick, cap=cap, report=report)
-            if outcome is None:
-                return  # transient failure: the rest waits for a later tick
-            delivered = delivered or outcome
-
-
-def _try(outbox: Outbox, notifier: Notifier, entry: OutboxEntry, *, tick: int, cap: int,
-         report: FlushReport) -> bool | None:
-    """Send one entry. True sent, False refused for good, None kept for a retry."""
+def _try(outbox: Outbox, notifier: Notifier, entry: Entry, message: Message, *, tick: int,
+         cap: int, report: FlushReport) -> bool:
+    """Send one entry's message. True when delivered; a refusal drops it, a failure keeps it."""
+    what = _what(entry)
     try:
-        notifier.send(entry.message())
+        notifier.send(message)
     except DeliveryError as error:
         if error.permanent:
-            outbox.entries.remove(entry)
+            del outbox.entries[entry.key]
             report.refused += 1
-            log.error("refused for good by %s, not retried: %s\nmessage was:\n%s",
-                      notifier.key, error.detail, entry.text)
+            report.refusals.append((notifier.key, error.detail))
+            log.error("refused for good by %s, not retried: %s\n%s were:\n%s", notifier.key,
+                      error.detail, what, _contents(entry, message))
             return False
         _back_off(entry, tick, cap, error.retry_after)
-        log.warning("not delivered to %s (try %d), next try at tick %d: %s",
-                    notifier.key, entry.attempts, entry.next_try_tick, error.detail)
-        return None
+        log.warning("not delivered to %s (try %d), %s kept, next try at tick %d: %s",
+                    notifier.key, entry.attempts, what, entry.next_try_tick, error.detail)
+        return False
     except Exception:  # a notifier bug must not lose the message: keep it and retry
         _back_off(entry, tick, cap, None)
-        log.exception("unexpected failure sending to %s; kept for a retry", notifier.key)
-        return None
-    outbox.entries.remove(entry)
+        log.exception("unexpected failure sending to %s; %s kept for a retry", notifier.key, what)
+        return False
+    del outbox.entries[entry.key]
     report.sent += 1
-    log.info("sent to %s: %s", notifier.key, entry.text.replace("\n", " / "))
+    log.info("sent to %s: %s", notifier.key, _contents(entry, message).replace("\n", " / "))
     return True
 
 
-def _back_off(entry: OutboxEntry, tick: int, cap: int, retry_after: float | None) -> None:
+def _what(entry: Entry) -> str:
+    return f"{len(entry.states)} alerts" if entry.states else f"{len(entry.lines)} lines"
+
+
+def _contents(entry: Entry, message: Message) -> str:
+    if entry.states:
+        return "; ".join(kept.state.summary for kept in entry.states)
+    return "\n".join([message.host, *message.lines])
+
+
+def _back_off(entry: Entry, tick: int, cap: int, retry_after: float | None) -> None:
     entry.attempts += 1
     entry.next_try_tick = next_try_tick(tick, entry.attempts, cap, retry_after)
+    if retry_after is not None:  # binding even when something new comes
+        entry.not_before_tick = tick + retry_ticks(retry_after, cap)
+
+
+def _takes_states(notifier: Notifier) -> bool:
+    """Alertmanager takes alert states, every other notifier message lines."""
+    return bool(getattr(notifier, "alert_states", False))

@@ -1,4 +1,5 @@
-"""Message: all alerts of one tick composed into one text, host name first."""
+"""What notifiers know: a Message (the host name, then one line per alert) and AlertState (one
+alert as Alertmanager is told it). Neither knows the rules' Verdict."""
 
 from __future__ import annotations
 
@@ -19,13 +20,37 @@ BURST = 4  # this many logins (or logouts) of one user from one host in one tick
 
 
 @dataclass(slots=True, frozen=True)
+class AlertState:
+    """One alert as Alertmanager gets it: posted, kept and merged like any message."""
+
+    key: str  # identity: a condition's later state replaces its kept one; events are all kept
+    event: bool  # told once (a login, a reboot), never replaced by a later state
+    labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...]  # summary first
+    starts_at: float  # epoch seconds
+    ends_at: float
+
+    @property
+    def summary(self) -> str:
+        return dict(self.annotations).get("summary", "")
+
+
+@dataclass(slots=True, frozen=True)
 class Message:
-    """All alerts of one tick, composed: the host name, then one line per alert."""
+    """What one delivery tells one notifier: the host name, then one line per alert."""
 
     host: str
-    text: str  # the whole message, host name first, at most 1600 characters
-    alerts: tuple[Alert, ...] = field(default_factory=tuple)
+    text: str  # the whole message, host name first, at most 1600 characters (cut if longer)
+    alerts: tuple[Alert, ...] = field(default_factory=tuple)  # every alert, those cut included
     created: float = 0.0  # epoch seconds on the clock that rate limiting uses
+    states: tuple[AlertState, ...] = field(default_factory=tuple)  # for Alertmanager
+    # every line after the host name, uncut (a "held since 14:02:" header included): what a
+    # rendering of its own (an SMS's segments) cuts to its own budget
+    lines: tuple[str, ...] = field(default_factory=tuple)
+
+    def body_lines(self) -> tuple[str, ...]:
+        """The lines after the host name: `lines`, or the text's own where none were given."""
+        return self.lines or tuple(self.text.split("\n")[1:])
 
 
 def build_message(host: str, alerts: Iterable[Alert], created: float) -> Message:

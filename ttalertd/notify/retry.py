@@ -1,4 +1,4 @@
-"""When to try an undelivered message or post again: exponential backoff counted in ticks."""
+"""The one retry schedule of every notifier: exponential backoff counted in ticks."""
 
 from __future__ import annotations
 
@@ -12,11 +12,16 @@ def backoff_ticks(attempts: int, cap: int) -> int:
     return min(2 ** min(max(attempts - 1, 0), 62), cap)
 
 
+def retry_ticks(retry_after: float, cap: int) -> int:
+    """The far side's Retry-After (seconds) in ticks, `cap` ticks making an hour, at most `cap`."""
+    return min(max(0, math.ceil(retry_after * cap / HOUR)), cap)
+
+
 def next_try_tick(tick: int, attempts: int, cap: int, retry_after: float | None) -> int:
     """The tick of the next try after `attempts` failures; the far side's Retry-After if longer."""
     wait = backoff_ticks(attempts, cap)
-    if retry_after is not None:  # seconds, turned into ticks (cap ticks make an hour)
-        wait = min(max(wait, math.ceil(retry_after * cap / HOUR)), cap)
+    if retry_after is not None:
+        wait = max(wait, retry_ticks(retry_after, cap))
     return tick + wait
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from ttalertd.config.records import Config
 from ttalertd.read.reading import Reading
-from ttalertd.rules.alert import Alert
+from ttalertd.rules.alert import Alert, alert_from_json, alert_to_json, merge_lines
 from ttalertd.rules.condition import Change
 from ttalertd.rules.cpu import check_cpu
 from ttalertd.rules.load import check_load
@@ -72,18 +72,14 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
 
 
 def _hold(held: list[dict], alert: Alert) -> None:
-    """Keep `alert` for the digest; a repeat of its condition's last held line replaces that line."""
-    # a load escalating, or a reset repeating a line, all night long is one line in the morning
-    for index in range(len(held) - 1, -1, -1):
-        if held[index].get("key") == alert.key:
-            if held[index].get("recovery") == alert.recovery:
-                held[index] = asdict(alert)
-                return
-            break
-    held.append(asdict(alert))
+    """Keep `alert` for the digest, merged as every held line is (a repeat of its condition's
+    last held line replaces that line): a load escalating all night is one line in the morning."""
+    merged = merge_lines([*map(_restored, held), alert], lambda a: a)
+    held[:] = [alert_to_json(a) for a in merged]
 
 
 def _restored(data: dict) -> Alert:
-    data = dict(data)
-    data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
-    return Alert(**data)
+    alert = alert_from_json(data)
+    if alert is None:  # the state's check lets no such line in
+        raise TypeError(f"unreadable held line: {data!r}")
+    return alert

@@ -22,7 +22,7 @@ from proc.mounts import parse_mounts
 from proc.pid_stat import parse_pid_stat
 from proc.utmp import pack_utmp_record
 from ttalertd.config.records import Config
-from ttalertd.notifiers.alertmanager import tick_alerts
+from ttalertd.notifiers.alertmanager import postable, tick_states
 from ttalertd.notifiers.webhook import webhook_body
 from ttalertd.notify.message import build_message
 from ttalertd.read.source import Source
@@ -145,8 +145,10 @@ def test_webhook_and_alertmanager_get_the_same_printable_text(hostile_tick):
     texts = [body["text"], *(a["text"] for a in body["alerts"])]
     assert all(not hidden_in(t) for t in body["text"].split("\n"))
     assert all(not hidden_in(t) for t in texts[1:]) and len(texts) == 6
-    posted = tick_alerts(verdict, "web1", (), sample_time=1.0, alert_interval=60.0, started={})
-    values = [v for _, alert in posted for v in (*alert["labels"].values(),
+    posted = [postable(s) for s in tick_states(verdict.firing, verdict.resolved, verdict.events,
+                                               "web1", (), sample_time=1.0, alert_interval=60.0,
+                                               started={})]
+    values = [v for alert in posted for v in (*alert["labels"].values(),
                                                   *alert["annotations"].values())]
     assert {"x?" + FORGED, "?evil??[1A", "mallory?[0m", "ev?il?[2J?", "/mnt/a?" + FORGED} <= set(values)
     assert all(not hidden_in(v) for v in values)

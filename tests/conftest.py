@@ -29,6 +29,16 @@ def scenario_samples(name: str) -> list[proc.ProcFS]:
     return [proc.ProcFS(os.path.join(path, str(number))) for number in numbers]
 
 
+@pytest.fixture(autouse=True)
+def _isolated_from_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads this machine's /etc/ttalertd or the TTALERTD_*/TWILIO_* of the shell that
+    runs the suite (subprocesses get the same through cli_support.cli_env)."""
+    for key in list(os.environ):
+        if key.startswith(("TTALERTD_", "TWILIO_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("TTALERTD_SYSTEM_CONFIG", "")
+
+
 @pytest.fixture
 def fixtures_dir() -> str:
     return FIXTURES_DIR

@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 
+from cli_support import cli_env, ttalertd_command
+
 FIXTURES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
 if FIXTURES_DIR not in sys.path:
     sys.path.insert(0, FIXTURES_DIR)
@@ -74,18 +76,9 @@ _SHORT_TIMEOUT = (
 )
 
 
-def cli_env(**extra: str) -> dict[str, str]:
-    """The environment of a CLI run: no inherited TWILIO_*/TTALERTD_*, the clock in UTC."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TWILIO_", "TTALERTD_"))}
-    env["TZ"] = "UTC"
-    env.update(extra)
-    return env
-
-
 def cli_command(*args: str, twilio_timeout: float | None = None) -> list[str]:
     if twilio_timeout is None:
-        return [sys.executable, "-m", "ttalertd", *args]
+        return ttalertd_command(*args)
     return [sys.executable, "-c", _SHORT_TIMEOUT, str(twilio_timeout), *args]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cli_support import REPO, cli_env, run_ttalertd
+
 INCIDENTS_DIR = os.path.join(REPO, "fixtures", "incidents")
 sys.path.insert(0, INCIDENTS_DIR)
 
@@ -22,16 +22,7 @@ def scenario(name: str) -> str:
     return os.path.join(INCIDENTS_DIR, name)
 
 
-def env() -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    return {**keep, "TZ": "UTC", "PYTHONUNBUFFERED": "1"}
-
-
-def run_ttalertd(*args: str, cwd: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """`python -m ttalertd ARGS` in `cwd` (where no credentials.yml lies), TZ=UTC."""
-    return subprocess.run([sys.executable, "-m", "ttalertd", *args], check=False, cwd=cwd,
-                          env=env(), capture_output=True, text=True, timeout=timeout)
+env = cli_env  # the environment of a ttalertd subprocess (cli_support)
 
 
 def messages(stdout: str) -> list[list[str]]:

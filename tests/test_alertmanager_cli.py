@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
+import tempfile
 
 from am_capture import Capture
+from cli_support import run_ttalertd
 from conftest import scenario_path
 
 TOKEN = "cli-bearer-token-xyz"
@@ -24,9 +24,8 @@ def config(tmp_path, *urls: str) -> str:
 
 
 def ttalertd(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    return subprocess.run([sys.executable, "-m", "ttalertd", *args], check=False,
-                          capture_output=True, text=True, timeout=60, env=env)
+    with tempfile.TemporaryDirectory() as cwd:  # no ./credentials.yml to pick up
+        return run_ttalertd(*args, cwd=cwd)
 
 
 def once(cfg: str, state, *extra: str) -> subprocess.CompletedProcess:

@@ -13,12 +13,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 from am_capture import Capture
+from cli_support import run_ttalertd
 from fixture_writer import Sample, base, write_sample
 
 AM_BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -89,10 +89,8 @@ def present_scenario(directory, loads: list[str]) -> None:
 
 
 def replay(scenario, cfg, state) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "ttalertd", "--replay", str(scenario), "--config", str(cfg),
-         "--state", str(state)], check=False, capture_output=True, text=True, timeout=60, env=env)
+    done = run_ttalertd("--replay", str(scenario), "--config", str(cfg), "--state", str(state),
+                        cwd=os.path.dirname(str(state)))
     assert done.returncode == 0, done.stderr
 
 

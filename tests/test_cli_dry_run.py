@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_support import run_ttalertd
 
 SCENARIO = Path(__file__).resolve().parent.parent / "fixtures" / "incidents" / "hog-load-login"
 
 
 def test_dry_run_prints_only_the_message_and_logs_it(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "ttalertd", "--once", "--dry-run", "--replay", str(SCENARIO),
-         "--state", str(tmp_path / "memory.json")],
-        check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    done = run_ttalertd("--once", "--dry-run", "--replay", str(SCENARIO),
+                        "--state", str(tmp_path / "memory.json"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [socket.gethostname(), "alice logged on pts/0 from 10.0.0.5",
              "load average 3.52 2.10 1.30 (limit 1.2)",
@@ -28,9 +24,6 @@ def test_dry_run_prints_only_the_message_and_logs_it(tmp_path):
 def test_test_sms_with_only_alertmanager_says_why_it_sent_nothing(tmp_path):
     config = tmp_path / "credentials.yml"
     config.write_text('alertmanager:\n  urls: ["http://127.0.0.1:9"]\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    done = subprocess.run([sys.executable, "-m", "ttalertd", "test-sms", "--config", str(config)],
-                          check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+    done = run_ttalertd("test-sms", "--config", str(config), cwd=tmp_path)
     assert done.returncode == 1 and done.stdout == ""
     assert "Alertmanager is the only notifier" in done.stderr

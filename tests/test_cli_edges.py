@@ -6,18 +6,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from cli_support import run_ttalertd
 from fixture_writer import USER_PROCESS, UTMP_RECORD  # fixtures/ is not a package
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    return subprocess.run([sys.executable, "-m", "ttalertd", *args], check=False, cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=60)
+    return run_ttalertd(*args, cwd=cwd)
 
 
 def test_a_root_that_does_not_exist_is_a_command_line_error(tmp_path):

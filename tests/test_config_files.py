@@ -53,10 +53,14 @@ def test_find_config_path_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert find_config_path(None, env) == str(env_file)
     assert find_config_path(None, {"TTALERTD_CONFIG": ""}) == os.path.abspath("credentials.yml")
     local.unlink()
-    expected = (
-        "/etc/ttalertd/credentials.yml" if os.path.isfile("/etc/ttalertd/credentials.yml") else None
-    )
-    assert find_config_path(None, {}) == expected
+    # the system-wide file comes last; TTALERTD_SYSTEM_CONFIG names another, '' none
+    system = tmp_path / "system.yml"
+    assert find_config_path(None, {"TTALERTD_SYSTEM_CONFIG": str(system)}) is None
+    system.write_text("")
+    assert find_config_path(None, {"TTALERTD_SYSTEM_CONFIG": str(system)}) == str(system)
+    assert find_config_path(None, {"TTALERTD_SYSTEM_CONFIG": ""}) is None
+    local.write_text("")
+    assert find_config_path(None, {"TTALERTD_SYSTEM_CONFIG": str(system)}) == str(local)
 
 
 def test_a_named_config_that_does_not_exist_is_an_error(tmp_path: Path) -> None:

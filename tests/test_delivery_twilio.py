@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from cli_support import cli_env
 from twilio_standin import Fault, TwilioStandin
 
 from ttalertd.notifiers import TwilioSMS
@@ -155,7 +156,8 @@ flush(outbox, [sms], now={T0}, tick=0, ticks_per_hour=60)
 def test_sigkill_mid_send_then_restart_delivers(standin, tmp_path):
     state = tmp_path / "outbox.json"
     standin.hang = True  # the send is in flight when the kill comes
-    child = subprocess.Popen([sys.executable, "-c", CHILD, standin.url, str(state)])
+    child = subprocess.Popen([sys.executable, "-c", CHILD, standin.url, str(state)],
+                             env=cli_env(), cwd=tmp_path)
     try:
         deadline = time.monotonic() + 60
         while standin.attempts == 0:  # wait for the request to reach the stand-in

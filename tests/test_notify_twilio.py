@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from cli_support import cli_env
 from twilio_standin import Fault, TwilioStandin
 
 from ttalertd.config.records import Config, TwilioConfig
@@ -181,7 +182,7 @@ def test_importing_notify_and_delivery_does_not_import_twilio():
         "heavy = [m for m in ('twilio', 'requests', 'urllib3', 'urllib.request') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=cli_env())
 
 
 def _our_children() -> list[int]:

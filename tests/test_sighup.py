@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from cli_support import ttalertd_command
 from replay_support import HOST, INCIDENTS_DIR, env
 
 sys.path.insert(0, os.path.dirname(INCIDENTS_DIR))
@@ -37,8 +38,8 @@ class Daemon:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ttalertd", "--dry-run", "--config", str(self.config),
-             "--state", str(self.state), "--utmp", str(self.utmp)],
+            ttalertd_command("--dry-run", "--config", str(self.config),
+                             "--state", str(self.state), "--utmp", str(self.utmp)),
             cwd=str(self.dir), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
         for stream, sink in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr)):

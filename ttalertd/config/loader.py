@@ -31,7 +31,11 @@ from ttalertd.config.values import check_mapping, redact_url, type_name
 log = logging.getLogger("ttalertd.config")
 
 ENV_CONFIG = "TTALERTD_CONFIG"
-SEARCH_PATHS = ("credentials.yml", "/etc/ttalertd/credentials.yml")
+LOCAL_CONFIG = "credentials.yml"
+SYSTEM_CONFIG = "/etc/ttalertd/credentials.yml"
+# the system-wide file searched last: another path for a packager, '' for none (the tests set it,
+# so that no test ever reads this machine's /etc/ttalertd)
+ENV_SYSTEM_CONFIG = "TTALERTD_SYSTEM_CONFIG"
 TOP_LEVEL_KEYS = ("twilio", "defaults", "alertmanager", "webhook", "heartbeat", "host")
 DEFAULT_TWILIO_API = "https://api.twilio.com"
 
@@ -64,7 +68,8 @@ def _yaml_and_loader() -> tuple[Any, Any]:
 
 
 def find_config_path(cli_path: str | None, env: Mapping[str, str] = os.environ) -> str | None:
-    """--config, else $TTALERTD_CONFIG, else ./credentials.yml, else /etc/ttalertd/..., else None.
+    """--config, else $TTALERTD_CONFIG, else ./credentials.yml, else the system-wide file
+    ($TTALERTD_SYSTEM_CONFIG, default /etc/ttalertd/credentials.yml), else None.
 
     A file named by --config or TTALERTD_CONFIG must exist; the search paths may not.
     """
@@ -73,8 +78,8 @@ def find_config_path(cli_path: str | None, env: Mapping[str, str] = os.environ) 
         if not os.path.exists(named):
             raise ConfigError(f"config: {named} does not exist")
         return named
-    for candidate in SEARCH_PATHS:
-        if os.path.isfile(candidate):
+    for candidate in (LOCAL_CONFIG, env.get(ENV_SYSTEM_CONFIG, SYSTEM_CONFIG)):
+        if candidate and os.path.isfile(candidate):
             # absolute, so a reload finds the same file whatever the working directory
             return os.path.abspath(candidate)
     return None

@@ -2,7 +2,6 @@
 
 import configparser
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import cli_env, console_script
 
 REPO = Path(__file__).resolve().parents[1]
 CONF = REPO / "supervisord.conf"
@@ -28,11 +28,6 @@ defaults:
 """
 
 
-def installed_ttalertd() -> Path:
-    """The console script that the test command installed next to this interpreter."""
-    return Path(sys.executable).parent / "ttalertd"
-
-
 def copy_conf(workdir: Path, ttalertd_bin: Path) -> Path:
     """Copy supervisord.conf into workdir, rewriting only the daemon's path to ttalertd_bin."""
     text = CONF.read_text()
@@ -41,15 +36,6 @@ def copy_conf(workdir: Path, ttalertd_bin: Path) -> Path:
     conf.write_text(text.replace(IN_PLACE_BIN, str(ttalertd_bin)))
     (workdir / "run").mkdir()
     return conf
-
-
-def clean_env() -> dict[str, str]:
-    """This environment without anything that would point the daemon elsewhere."""
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TTALERTD_", "TWILIO_", "SUPERVISOR_"))
-    }
 
 
 def supervisorctl(conf: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -100,7 +86,7 @@ def run_under_supervisord(workdir: Path, ttalertd_bin: Path) -> None:
         supervisord = subprocess.Popen(
             [sys.executable, "-m", "supervisor.supervisord", "-n", "-c", str(conf)],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=clean_env(), cwd=workdir,
+            env=cli_env(), cwd=workdir,
         )
     try:
         def running() -> bool:
@@ -136,7 +122,8 @@ def test_supervisord_runs_and_stops_ttalertd_cleanly():
     # a short path: the unix socket's path must stay under 108 bytes
     workdir = Path(tempfile.mkdtemp(prefix="ttsv-"))
     try:
-        run_under_supervisord(workdir, installed_ttalertd())
+        # the conf's command, as the quick start installs it: this checkout's ttalertd
+        run_under_supervisord(workdir, console_script(workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -141,10 +141,12 @@ def test_console_prints_the_message():
     assert out.getvalue() == MESSAGE.text + "\n"
 
 
-def test_console_survives_a_closed_stdout():
+def test_console_survives_a_closed_stdout(caplog):
     out = io.StringIO()
     out.close()
     ConsoleNotifier(out).send(MESSAGE)  # logged, never raised
+    # the message is not lost: the log has it whole, since stdout could not take it
+    assert "could not print the message" in caplog.text and MESSAGE.text in caplog.text
 
 
 TWILIO = TwilioConfig("AC1", "token", ("+15551234567", "+15557654321"), from_="+1888")

@@ -13,14 +13,14 @@ from proc.mounts import DiskUsage, Mount, parse_mounts, real_mounts
 from proc.passwd import parse_passwd
 from proc.pid_stat import PidStat, parse_pid_stat
 from proc.system_stat import SystemStat, parse_system_stat
-from proc.top import CLK_TCK, ProcessRow, cpu_percent, new_pids, top_processes
+from proc.top import CLK_TCK, ProcessRow, Ranked, cpu_percent, new_pids, rank, top_processes
 from proc.uptime import Uptime, parse_uptime
 from proc.utmp import USER_PROCESS, Session, parse_utmp, read_utmp
 
 __all__ = [
     "CLK_TCK", "USER_PROCESS", "DiskUsage", "LoadAvg", "Meminfo", "Mount", "ParseError", "PidStat",
-    "ProcFS", "ProcessRow", "Session", "Snapshot", "SystemStat", "Uptime", "cpu_percent",
+    "ProcFS", "ProcessRow", "Ranked", "Session", "Snapshot", "SystemStat", "Uptime", "cpu_percent",
     "new_pids", "parse_loadavg", "parse_meminfo", "parse_mounts", "parse_passwd", "parse_pid_stat",
-    "parse_system_stat", "parse_uptime", "parse_utmp", "read_logind_sessions", "read_utmp",
+    "parse_system_stat", "parse_uptime", "parse_utmp", "rank", "read_logind_sessions", "read_utmp",
     "real_mounts", "top_processes",
 ]  # fmt: skip

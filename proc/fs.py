@@ -29,14 +29,18 @@ log = logging.getLogger("proc.fs")
 
 @dataclass(slots=True, frozen=True)
 class Snapshot:
-    """One reading of the system: what two readings need to rank processes by CPU."""
+    """One reading of the system: what two readings need to rank processes by CPU.
+
+    Plain data: it names the root it was read from, and holds no reader of it.
+    """
 
     uptime: float | None
     load: LoadAvg | None
     stats: dict[int, PidStat]
     btime: int | None
     wall_time: float  # btime + uptime when both are known, else the clock at reading
-    fs: ProcFS
+    root: str = "/"  # the tree it was read from: the live "/" or a recorded sample directory
+    live: bool = False  # read from the running kernel (its figures are whole centiseconds)
     cpu_count: int | None = None  # cpuN lines of proc/stat: no process can use more than all
 
 
@@ -122,7 +126,8 @@ class ProcFS:
         else:
             wall_time = time.time()
         cpu_count = system.cpu_count if system is not None else None
-        return Snapshot(seconds, load, stats, btime, wall_time, self, cpu_count)
+        return Snapshot(seconds, load, stats, btime, wall_time, self.root, self.is_live,
+                        cpu_count)
 
     def _or_none(self, read, what: str):
         try:

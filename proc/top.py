@@ -1,4 +1,7 @@
-"""CPU percent between two snapshots, and the top N processes, as top shows them by default."""
+"""CPU percent between two snapshots, and the top N processes, as top shows them by default.
+
+The ranking is pure (records in, ranking out); only the rows of the ranked few are read.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import heapq
 import os
 from dataclasses import dataclass
 
-from proc.fs import Snapshot
+from proc.fs import ProcFS, Snapshot
 from proc.pid_stat import PidStat
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -59,14 +62,25 @@ def new_pids(a: Snapshot, b: Snapshot) -> frozenset[int]:
                      if (before := earlier.get(pid)) is None or before.starttime != stat.starttime)
 
 
-def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
-    """The n processes of `b` that used the most CPU since `a`; ties by pid, lowest first."""
+@dataclass(slots=True, frozen=True)
+class Ranked:
+    """One process of the ranking: its stat in the later snapshot and its cpu figure."""
+
+    stat: PidStat
+    cpu: float | None  # as ProcessRow.cpu
+
+
+def rank(a: Snapshot, b: Snapshot, n: int = 8) -> list[Ranked]:
+    """The n processes of `b` that used the most CPU since `a`; ties by pid, lowest first.
+
+    Pure: the two records in, the ranking out; nothing is read.
+    """
     earlier = earlier_stats(a, b)
     a_uptime, b_uptime = a.uptime, b.uptime
     # live, uptime and the tick counters are both whole centiseconds: over a window of a few of
     # them rounding alone can give one thread 300%, so no figure may pass every CPU at work.
     # A recorded sample is taken at its word: its figures are the formula's, exactly.
-    ceiling = 100.0 * b.cpu_count if b.cpu_count and b.fs.is_live else None
+    ceiling = 100.0 * b.cpu_count if b.cpu_count and b.live else None
     # three groups, so the many idle processes are never sorted: busy (by cpu), 0.0, unknown
     busy: list[tuple[float, int]] = []
     idle: list[int] = []
@@ -89,10 +103,18 @@ def top_processes(a: Snapshot, b: Snapshot, n: int = 8) -> list[ProcessRow]:
     best: list[tuple[float | None, int]] = [(-neg, pid) for neg, pid in heapq.nsmallest(n, busy)]
     best += [(0.0, pid) for pid in heapq.nsmallest(n - len(best), idle)]
     best += [(None, pid) for pid in heapq.nsmallest(n - len(best), unknown)]
+    return [Ranked(b.stats[pid], cpu) for cpu, pid in best]
+
+
+def top_processes(a: Snapshot, b: Snapshot, n: int = 8,
+                  fs: ProcFS | None = None) -> list[ProcessRow]:
+    """rank(), then the owner and command line of the ranked few only, read through `fs`
+    (default: a reader of the root `b` was read from)."""
+    reader = fs if fs is not None else ProcFS(b.root)
     rows = []
-    for cpu, pid in best:
-        stat = b.stats[pid]
-        uid = b.fs.uid(pid)  # owner, name and cmdline only for the ranked few
-        user = b.fs.user_name(uid) if uid is not None else None
-        rows.append(ProcessRow(pid, user, stat.comm, b.fs.cmdline(pid, stat.comm), cpu))
+    for ranked in rank(a, b, n):
+        pid, comm = ranked.stat.pid, ranked.stat.comm
+        uid = reader.uid(pid)
+        user = reader.user_name(uid) if uid is not None else None
+        rows.append(ProcessRow(pid, user, comm, reader.cmdline(pid, comm), ranked.cpu))
     return rows

@@ -118,7 +118,7 @@ def _snapshot(args: argparse.Namespace, config: Config) -> int:
     except Exhausted:
         print(f"ttalertd: {args.replay} needs samples 0 and 1", file=sys.stderr)
         return 2
-    reading = read(first, second, config.top_n)
+    reading = read(first, second, source.fs, config.top_n)
     print(render_json(reading) if args.json else render_table(reading))
     return 0
 

@@ -57,12 +57,12 @@ class Runner:
         memory = self.state.memory
         if memory.boot_id is None:  # so a reboot between the baseline and the next tick is told
             try:
-                memory.boot_id = self.prev.fs.boot_id()
+                memory.boot_id = self.source.fs.boot_id()
             except OSError as exc:
                 log.warning("could not read the baseline boot id: %s", exc)
         if memory.sessions is None:
             try:
-                sessions = self.prev.fs.sessions()
+                sessions = self.source.fs.sessions()
             except (proc.ParseError, OSError) as exc:
                 log.warning("could not read the baseline sessions: %s", exc)
             else:
@@ -71,7 +71,7 @@ class Runner:
     def tick(self) -> Verdict:
         """Evaluate the next sample against the previous one; raises readings.Exhausted."""
         cur = self.source.snapshot()
-        reading = _calendar_clock(read(self.prev, cur, self.config.top_n))
+        reading = _calendar_clock(read(self.prev, cur, self.source.fs, self.config.top_n))
         self.prev = cur
         local = time.localtime(reading.time)
         verdict = evaluate(reading, self.state.memory, self.config,

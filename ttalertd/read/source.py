@@ -13,15 +13,15 @@ from ttalertd.read.reading import Reading
 log = logging.getLogger(__name__)
 
 
-def read(prev: proc.Snapshot, cur: proc.Snapshot, top_n: int) -> Reading:
-    """One Reading from two snapshots of the same system (cur is the sample evaluated)."""
-    fs = cur.fs
+def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int) -> Reading:
+    """One Reading from two snapshots of the same system; cur is the sample evaluated and `fs`
+    the reader of its root (the rest of the tick is read through it)."""
     return Reading(
         time=cur.wall_time,
         uptime=cur.uptime,
         load=cur.load,
         sessions=_guarded("sessions", fs.sessions),
-        top=tuple(proc.top_processes(prev, cur, n=top_n)),
+        top=tuple(proc.top_processes(prev, cur, n=top_n, fs=fs)),
         top_n=top_n,
         pids=frozenset(cur.stats),
         new_pids=proc.new_pids(prev, cur),
@@ -46,15 +46,19 @@ class Exhausted(Exception):
 
 
 class Source:
-    """The read step: samples from the live system, a recorded root or a replayed scenario, and the
-Reading two of them make."""
+    """Samples from the live system, a recorded root or a replayed scenario.
 
-    def __init__(self, *, root: str = "/", replay: str | None = None, utmp: str | None = None):
+    `fs` is the reader of the last sample's root: what the tick reads besides the snapshot
+    (sessions, memory, disks, boot id) comes through it.
+    """
+
+    def __init__(self, *, root: str = "/", replay: str | None = None,
+                 utmp: str | None = None) -> None:
         self.root = root
         self.replay = replay
         self.utmp = utmp
         self._samples: Iterator[str] | None = _sample_dirs(replay) if replay else None
-        self._fs = None if replay else proc.ProcFS(root=root, utmp_path=utmp)
+        self.fs = proc.ProcFS(root=root, utmp_path=utmp)
 
     @property
     def is_replay(self) -> bool:
@@ -63,12 +67,13 @@ Reading two of them make."""
     def snapshot(self) -> proc.Snapshot:
         """The next sample; raises Exhausted when a replay has no more."""
         if self._samples is None:
-            return self._fs.snapshot()
+            return self.fs.snapshot()
         try:
             sample = next(self._samples)
         except StopIteration:
             raise Exhausted(self.replay) from None
-        return proc.ProcFS(root=sample, utmp_path=self.utmp).snapshot()
+        self.fs = proc.ProcFS(root=sample, utmp_path=self.utmp)
+        return self.fs.snapshot()
 
 
 def _sample_dirs(scenario: str) -> Iterator[str]:

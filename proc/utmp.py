@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from proc._io import read_file
-from proc._text import decode
 
 log = logging.getLogger("proc.utmp")
 
@@ -39,7 +38,7 @@ def utmp_layout(machine: str | None = None) -> struct.Struct:
 
 def _field(raw: bytes) -> str:
     """A char array: cut at the first NUL (a full field has none)."""
-    return decode(raw.split(b"\0", 1)[0])
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
 def parse_utmp(data: bytes, machine: str | None = None) -> list[Session]:
@@ -70,24 +69,3 @@ def read_utmp(path: str) -> list[Session]:
     """The sessions of a utmp file, as `who FILE` lists them."""
     return parse_utmp(read_file(path))
 
-
-def pack_utmp_record(
-    rtype: int,
-    pid: int,
-    line: str | bytes,
-    user: str | bytes,
-    host: str | bytes = "",
-    sec: int = 0,
-    usec: int = 0,
-    ut_id: str = "",
-    addr_v6: tuple[int, int, int, int] = (0, 0, 0, 0),
-    machine: str | None = None,
-) -> bytes:
-    """One record in glibc's layout (used by the fixture generator and the tests); bytes fields
-    go in as they are, so a test can write what is no UTF-8."""
-    layout = utmp_layout(machine)
-    line, user, host = (f if isinstance(f, bytes) else f.encode() for f in (line, user, host))
-    return layout.pack(
-        rtype, pid, line, ut_id.encode(), user, host,
-        0, 0, 0, sec, usec, *addr_v6, b"",
-    )  # fmt: skip

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import struct
 from datetime import UTC, datetime
 
 import pytest
+from utmp_writer import utmp_record
 
 import proc
-from proc.utmp import UTMP_32, UTMP_64, pack_utmp_record, parse_utmp
+from proc.utmp import UTMP_32, UTMP_64, parse_utmp
 
 STAT = (
     b"4242 (python3) R 1200 4242 1200 34816 4242 4194304 1500 0 0 0 20990 105 0 0 20 0 3 0 "
@@ -122,43 +122,36 @@ def test_passwd():
 
 def test_utmp_layouts_have_glibc_sizes():
     assert (UTMP_32.size, UTMP_64.size) == (384, 400)
+    assert [len(utmp_record(7, 1, "l", "u", machine=m)) for m in ("x86_64", "aarch64")] == [384, 400]
 
 
 @pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
 def test_utmp_records(machine):
     data = b"".join(
         [
-            pack_utmp_record(2, 0, "~", "reboot", "6.1.0", 1764000000, machine=machine),
-            pack_utmp_record(
-                7, 1300, "pts/0", "alice", "10.0.0.5", 1764000600, 250, machine=machine
-            ),
-            pack_utmp_record(7, 1301, "pts/1", "", "10.0.0.6", 1764000601, machine=machine),
-            pack_utmp_record(8, 1250, "tty1", "", "", 1764000700, machine=machine),
+            utmp_record(2, 0, "~", "reboot", "6.1.0", 1764000000, machine=machine),
+            utmp_record(7, 1300, "pts/0", "alice", "10.0.0.5", 1764000600, 250, machine=machine),
+            utmp_record(7, 1301, "pts/1", "", "10.0.0.6", 1764000601, machine=machine),
+            utmp_record(8, 1250, "tty1", "", "", 1764000700, machine=machine),
             # a full 32-byte user field has no NUL: it must still end at the field's end
-            pack_utmp_record(7, 1400, "tty2", "u" * 32, "", 1764000800, machine=machine),
+            utmp_record(7, 1400, "tty2", "u" * 32, "h" * 256, 1764000800, machine=machine),
         ]
     )
     sessions = parse_utmp(data, machine=machine)
     assert [(s.user, s.line, s.host, s.pid) for s in sessions] == [
         ("alice", "pts/0", "10.0.0.5", 1300),
-        ("u" * 32, "tty2", "", 1400),
+        ("u" * 32, "tty2", "h" * 256, 1400),
     ]
     assert sessions[0].since == datetime(2025, 11, 24, 16, 10, 0, 250, tzinfo=UTC)
+    assert sessions[1].since == datetime(2025, 11, 24, 16, 13, 20, tzinfo=UTC)
 
 
 def test_utmp_short_trailing_record_is_ignored_with_warning(caplog):
-    record = pack_utmp_record(7, 1300, "pts/0", "alice", "10.0.0.5", 1764000600)
+    record = utmp_record(7, 1300, "pts/0", "alice", "10.0.0.5", 1764000600)
     assert [s.user for s in parse_utmp(record * 2 + record[:100])] == ["alice", "alice"]
     assert "short trailing record of 100 bytes" in caplog.text
 
 
 def test_utmp_field_with_bad_utf8_is_replaced():
-    raw = UTMP_32.pack(7, 9, b"pts/3", b"", b"\xffbob", b"", 0, 0, 0, 5, 0, 0, 0, 0, 0, b"")
+    raw = utmp_record(7, 9, "pts/3", b"\xffbob", sec=5, machine="x86_64")
     assert parse_utmp(raw, machine="x86_64")[0].user == "\ufffdbob"
-
-
-def test_utmp_layout_offsets_match_glibc():
-    # ut_user at 44, ut_host at 76, ut_tv at 340 (x86_64), from glibc's bits/utmp.h
-    raw = pack_utmp_record(7, 1, "L", "U", "H", 0x01020304, machine="x86_64")
-    assert raw[44:45] == b"U" and raw[76:77] == b"H"
-    assert struct.unpack_from("<i", raw, 340)[0] == 0x01020304

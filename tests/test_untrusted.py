@@ -15,12 +15,12 @@ import unicodedata
 
 import pytest
 from faults_helpers import BOOT_RECORDS, Sample, base, write_sample
+from utmp_writer import utmp_record
 
 import proc
 from proc.logind import parse_session_file, session_from_values
 from proc.mounts import parse_mounts
 from proc.pid_stat import parse_pid_stat
-from proc.utmp import pack_utmp_record
 from ttalertd.config.records import Config
 from ttalertd.notifiers.alertmanager import postable, tick_states
 from ttalertd.notifiers.webhook import webhook_body
@@ -55,7 +55,7 @@ def test_each_undecodable_byte_is_one_question_mark():
     # a lone 0xff, a truncated three-byte sequence, an encoded surrogate: one ? per byte
     stat = parse_pid_stat(b"77 (a\xffb\xe2\x82c\xed\xb2\x80) S 1 77 77 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 99 0 0")
     assert printable(stat.comm) == "a?b??c???"
-    assert printable(proc.parse_utmp(pack_utmp_record(7, 5, b"pts/\xc3", "u", b"h\xff"))[0]
+    assert printable(proc.parse_utmp(utmp_record(7, 5, b"pts/\xc3", "u", b"h\xff"))[0]
                      .host) == "h?"
 
 
@@ -98,7 +98,7 @@ def write_hostile(scenario: str) -> None:
     write_sample(zero, Sample(UPTIMES[0], "0.10 0.10 0.10 1/130 4000", base(), utmp=BOOT_RECORDS))
     write_hostile_process(zero, 0)
     records = BOOT_RECORDS + b"".join(
-        pack_utmp_record(7, 3000 + k, f"pts/{k}", b"mallory\x1b[0m" if k == 2 else "mallory",
+        utmp_record(7, 3000 + k, f"pts/{k}", b"mallory\x1b[0m" if k == 2 else "mallory",
                               host, sec=1764001000) for k, host in enumerate(UTMP_HOSTS))
     mounts = ("/dev/vda1 / ext4 rw 0 0\n"
               "/dev/vdb1 /mnt/a\\012root\\040logged\\040on\\040pts/9\\040from\\040203.0.113.9 "

@@ -48,3 +48,45 @@ def fixtures_dir() -> str:
 def scenario():
     """scenario("cpu-hog") -> [ProcFS of sample 0, ProcFS of sample 1, ...]."""
     return scenario_samples
+
+
+
+# -- expected skips: .ci/run sets TTALERTD_CI_SKIP_ALLOWLIST to tests/expected_skips.txt; a skip
+# whose reason matches none of its lines fails the run (a skipped test is a test that did not run)
+
+_ALLOWLIST = pytest.StashKey[str | None]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_ALLOWLIST] = os.environ.get("TTALERTD_CI_SKIP_ALLOWLIST") or None
+
+
+def _unexpected_skips(config: pytest.Config) -> list[str]:
+    path = config.stash.get(_ALLOWLIST, None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if path is None or reporter is None:
+        return []
+    with open(path, encoding="utf-8") as f:
+        allowed = [line.split("#", 1)[0].strip() for line in f]
+    allowed = [pattern for pattern in allowed if pattern]
+    unexpected = []
+    for report in reporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not any(pattern in reason for pattern in allowed):
+            unexpected.append(f"{report.nodeid}: {reason}")
+    return unexpected
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if exitstatus == 0 and _unexpected_skips(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    unexpected = _unexpected_skips(config)
+    if unexpected:
+        terminalreporter.section("skips not on the allowlist (they fail the run)", sep="=",
+                                 red=True, bold=True)
+        for line in unexpected:
+            terminalreporter.line(line)
+        terminalreporter.line(f"allowlist: {config.stash[_ALLOWLIST]}")

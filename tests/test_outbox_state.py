@@ -116,3 +116,26 @@ def test_lines_are_bounded_too_oldest_first():
     texts = [line.alert.text for line in outbox.entries["sms:+1"].lines]
     assert texts and texts[-1].startswith("49 ") and not texts[0].startswith("0 ")
     assert outbox_size(outbox) <= 20_000
+
+
+def test_what_the_version_before_kept_is_read_at_the_upgrade():
+    old_message = {"key": "sms:+1", "host": "web1", "text": "web1\ndisk /var: 3% free",
+                   "alerts": [alert_to_json(DISK)], "created": T0, "attempts": 2,
+                   "next_try_tick": 9}
+    text_only = {"key": "console", "host": "web1", "text": "web1\nkept line", "alerts": [],
+                 "created": T0, "attempts": 0, "next_try_tick": 0}
+    old_post = {"key": "login:a", "event": True, "created": T0, "alert": {
+        "labels": {"alertname": "TTAlertLogin", "instance": "web1"},
+        "annotations": {"summary": "alice logged on"},
+        "startsAt": "2023-11-14T22:13:20.000Z", "endsAt": "2023-11-14T22:14:20.000Z"}}
+    outbox = Outbox.from_json(
+        {"entries": [old_message, text_only], "sent_times": [T0], "held_alerts": 0},
+        {"started": {"load": T0}, "urls": {"http://am:9093": {"alerts": [old_post],
+                                                              "attempts": 1, "next_try_tick": 3}}})
+    assert [line.alert for line in outbox.entries["sms:+1"].lines] == [DISK]
+    assert outbox.entries["sms:+1"].attempts == 2
+    assert [line.alert.text for line in outbox.entries["console"].lines] == ["kept line"]
+    [kept] = outbox.entries["alertmanager:http://am:9093"].states
+    assert (kept.state.summary, kept.state.starts_at, kept.state.ends_at) == (
+        "alice logged on", T0, T0 + 60)
+    assert outbox.started == {"load": T0}

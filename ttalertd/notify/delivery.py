@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from ttalertd.notifiers.base import DeliveryError, Notifier
 from ttalertd.notify import ratelimit
 from ttalertd.notify.bound import bound_outbox
-from ttalertd.notify.message import AlertState, Message, fit, message_lines, ordered_alerts
+from ttalertd.notify.message import (
+    MAX_MESSAGE_CHARS,
+    AlertState,
+    Message,
+    fit,
+    message_lines,
+    ordered_alerts,
+)
 from ttalertd.notify.outbox import Entry, KeptState, Line, Outbox
 from ttalertd.notify.retry import is_due, next_try_tick, retry_ticks
 from ttalertd.rules.alert import Alert, merge_lines
@@ -144,8 +151,8 @@ def flush(outbox: Outbox, notifiers: Sequence[Notifier], *, now: float, tick: in
         for line in cut:
             if line not in logged_cuts:
                 logged_cuts.add(line)
-                log.info("line cut from the message (over %d characters), not sent: %s",
-                         len(message.text), line)
+                log.info("cut from the message (over %d characters), not in its text: %s",
+                         MAX_MESSAGE_CHARS, line)
         if _try(outbox, notifier, entry, message, tick=tick, cap=cap, report=report):
             counted = counted or notifier.rate_limited
     if counted:

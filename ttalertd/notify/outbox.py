@@ -91,6 +91,11 @@ class Outbox:
                 log.warning("%s part of the state file is not an object; starting it empty", part)
                 continue
             _read_entries(outbox, raw.get("entries", []), part)
+            if part == "alertmanager" and "urls" in raw:  # kept by the version before
+                from ttalertd.notify import legacy
+
+                for entry in legacy.alertmanager_entries(raw):
+                    outbox.entries.setdefault(entry.key, entry)
         raw = data if isinstance(data, dict) else {}
         times = raw.get("sent_times", [])
         if isinstance(times, list) and all(_is_number(t) for t in times):
@@ -166,6 +171,11 @@ def _entry_from_json(raw: Any) -> Entry | None:
         return None
     entry = Entry(key, host, attempts=max(0, attempts), next_try_tick=next_try,
                   not_before_tick=not_before)
+    if "lines" not in raw and "text" in raw:  # a message kept by the version before
+        from ttalertd.notify import legacy
+
+        legacy.message_entry(raw, entry)
+        return entry
     raw_lines, raw_states = raw.get("lines", []), raw.get("states", [])
     for item in raw_lines if isinstance(raw_lines, list) else [raw_lines]:
         line = _line_from_json(item)

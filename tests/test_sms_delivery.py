@@ -1,7 +1,9 @@
-"""The SMS rendering where it is used: the body Twilio gets, --dry-run's print, test-sms's count."""
+"""Where the SMS rendering and login bursts are used: the body Twilio gets, --dry-run's print,
+test-sms's count, a tick of 200 logins."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
@@ -23,9 +25,13 @@ from faults_helpers import (
 )
 from twilio_standin import TwilioStandin
 
+from ttalertd.config.records import Config
 from ttalertd.notifiers import TwilioSMS
-from ttalertd.notify.message import Message
+from ttalertd.notifiers.webhook import webhook_body
+from ttalertd.notify.message import Message, build_message
 from ttalertd.notify.sms import BASIC_TABLE, EXTENSION_TABLE, segments
+from ttalertd.read.source import Source
+from ttalertd.runner import Runner
 
 HOST = socket.gethostname()
 
@@ -102,3 +108,32 @@ def test_test_sms_prints_how_many_segments_its_message_took(standin, tmp_path):
     assert done.stdout == f"sms:{TO}: sent (1 SMS segment)\n"
     [received] = standin.received
     assert segments(received.body) == 1 and gsm7(received.body)
+
+
+def test_a_login_burst_is_one_line_of_the_message_and_one_alert_per_session(tmp_path):
+    scenario = str(tmp_path / "burst")
+    write_sample(os.path.join(scenario, "0"), Sample("1000.00 1900.00", "0.10 0.10 0.10 1/130 4000",
+                                                     base(), utmp=BOOT_RECORDS))
+    records = BOOT_RECORDS + b"".join(
+        utmp(USER_PROCESS, 3000 + k, f"pts/{k}", "mallory", "203.0.113.9", 1764001000, f"s{k}")
+        for k in range(200)) + b"".join(
+        utmp(USER_PROCESS, 4000 + k, f"tty{k}", "root", "", 1764001000, f"t{k}") for k in range(3))
+    write_sample(os.path.join(scenario, "1"), Sample("1010.00 1915.00", "0.10 0.10 0.10 1/130 4000",
+                                                     base(), utmp=records))
+    write_sample(os.path.join(scenario, "2"), Sample("1020.00 1930.00", "0.10 0.10 0.10 1/130 4000",
+                                                     base(), utmp=BOOT_RECORDS))
+    out = io.StringIO()
+    runner = Runner(Config(), Source(replay=scenario), str(tmp_path / "m.json"), dry_run=True,
+                    stdout=out, host="web1")
+    runner.start()
+    logins, logouts = runner.tick(), runner.tick()
+    assert out.getvalue().split("\n") == [
+        "web1", "mallory logged on 200 times from 203.0.113.9", "root logged on tty0",
+        "root logged on tty1", "root logged on tty2",
+        "web1", "mallory logged off 200 times from 203.0.113.9", "root logged off tty0",
+        "root logged off tty1", "root logged off tty2", ""]
+    # the webhook and Alertmanager still get one alert per session, with its own line
+    body = webhook_body(build_message("web1", logins.lines, 0.0))
+    assert len(body["alerts"]) == 203 == len(logins.events) == len(logouts.events)
+    assert body["alerts"][199] == {"kind": "login",
+                                   "text": "mallory logged on pts/199 from 203.0.113.9"}

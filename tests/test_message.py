@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
-from ttalertd.notify.message import build_message, compose, message_lines
+from ttalertd.notifiers.console import ConsoleNotifier
+from ttalertd.notify.delivery import enqueue, flush, message_for
+from ttalertd.notify.message import compose, message_lines
+from ttalertd.notify.outbox import Entry, Line, Outbox
 from ttalertd.rules.alert import Alert
 
 
@@ -45,6 +49,20 @@ def login(user: str, line: str, host: str = "", kind: str = "login", tick: float
     return Alert(kind, text, f"{kind}:{user}|{line}|{host}", labels=tuple(labels), starts_at=tick)
 
 
+def message_of(alerts: list[Alert]):
+    """The message one tick's `alerts` make, as delivery composes it."""
+    return message_for(Entry("console", "web1", lines=[Line(a, 100.0) for a in alerts]), 100.0)[0]
+
+
+def printed(alerts: list[Alert]) -> str:
+    """What the console prints for one tick's `alerts`, through enqueue and flush."""
+    outbox, console = Outbox(), ConsoleNotifier(io.StringIO())
+    enqueue(outbox, host="web1", alerts=alerts, notifiers=[console], now=100.0, tick=1,
+            max_per_hour=10)
+    flush(outbox, [console], now=100.0, tick=1, ticks_per_hour=60, max_per_hour=10)
+    return console._stdout.getvalue().rstrip("\n")
+
+
 def test_event_lines_come_before_condition_lines():
     alerts = [Alert("load", "load average 3.52 2.10 1.30 (limit 1.2)", "load"),
               Alert("cpu", "python3 (pid 7) exited", "cpu:python3", recovery=True),
@@ -52,13 +70,13 @@ def test_event_lines_come_before_condition_lines():
               Alert("logout", "bob logged off pts/1", "logout:bob|pts/1|"),
               Alert("peer", "peer web2 silent since 14:02", "peer:web2"),
               Alert("reboot", "rebooted at 2026-11-24 03:12", "reboot")]
-    message = build_message("web1", alerts, created=5.0)
+    message = message_of(alerts)
+    assert printed(alerts) == message.text
     assert message.text.split("\n") == [
         "web1", "rebooted at 2026-11-24 03:12", "peer web2 silent since 14:02",
         "alice logged on pts/0 from 10.0.0.5", "bob logged off pts/1",
         "load average 3.52 2.10 1.30 (limit 1.2)", "python3 (pid 7) exited"]
     assert [a.kind for a in message.alerts] == ["reboot", "peer", "login", "logout", "load", "cpu"]
-    assert message.created == 5.0
 
 
 def test_four_logins_of_one_user_from_one_host_are_one_line_three_are_three():
@@ -66,7 +84,8 @@ def test_four_logins_of_one_user_from_one_host_are_one_line_three_are_three():
     three = [login("bob", f"pts/{k}", "203.0.113.7") for k in range(4, 7)]
     local = [login("carol", f"tty{k}") for k in range(5)]
     gone = [login("alice", f"pts/{k}", "203.0.113.9", kind="logout") for k in range(10, 14)]
-    message = build_message("web1", [*four, *three, *local, *gone], created=0.0)
+    message = message_of([*four, *three, *local, *gone])
+    assert printed([*four, *three, *local, *gone]) == message.text
     assert message.text.split("\n") == [
         "web1", "alice logged on 4 times from 203.0.113.9",
         "bob logged on pts/4 from 203.0.113.7", "bob logged on pts/5 from 203.0.113.7",
@@ -88,12 +107,12 @@ def test_a_burst_is_one_user_from_one_host_in_one_tick():
 def test_200_logins_in_one_tick_fit_and_every_cut_line_is_logged(caplog):
     storm = [login(f"user{k}", f"pts/{k}", f"10.0.{k // 250}.{k % 250}") for k in range(200)]
     storm += [login("mallory", f"pts/{k}", "203.0.113.9") for k in range(200, 400)]
-    caplog.set_level(logging.INFO, logger="ttalertd.notify.message")
-    message = build_message("web1", storm, created=0.0)
-    lines = message.text.split("\n")
-    assert len(message.text) <= 1600 and lines[-1].startswith("(+")
+    caplog.set_level(logging.INFO, logger="ttalertd.notify.delivery")
+    text = printed(storm)
+    lines = text.split("\n")
+    assert len(text) <= 1600 and lines[-1].startswith("(+")
     assert "mallory logged on 200 times from 203.0.113.9" not in lines  # cut: it came last
     cut = int(lines[-1][2:].split()[0])
-    logged = [r.getMessage().split(": ", 1)[1] for r in caplog.records]
+    logged = [r.getMessage().split(": ", 1)[1] for r in caplog.records if "cut from" in r.msg]
     assert len(logged) == cut and logged[-1] == "mallory logged on 200 times from 203.0.113.9"
     assert lines[1:-1] + logged == message_lines(storm)

@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ttalertd.notify.message import Message
 from ttalertd.notify.sms import (
     BASIC_TABLE,
     EXTENSION_TABLE,
+    message_sms,
     render,
     segments,
     septets,
-    sms_text,
     to_gsm,
 )
 
@@ -121,7 +122,7 @@ def test_a_non_gsm_line_is_sent_with_question_marks_and_logged_as_written():
 def test_each_cut_line_is_logged_in_full_at_info(caplog):
     caplog.set_level(logging.INFO, logger="ttalertd.notify.sms")
     text = message(40)
-    body = sms_text(text, 2)
+    body = message_sms(Message("web1", text), 2)
     logged = [r.getMessage().split(": ", 1)[1] for r in caplog.records if r.levelno == logging.INFO]
     assert body.split("\n")[:-1] + logged == text.split("\n")
 
@@ -141,3 +142,14 @@ def test_any_message_renders_gsm7_within_the_budget_and_loses_no_line(lines, lim
     kept = text.split("\n")[: len(sent)]
     assert [to_gsm(line) for line in kept] == sent  # whole lines, in order
     assert kept + list(body.cut) == text.split("\n")
+
+
+def test_an_sms_is_rendered_from_every_line_not_from_the_1600_character_text():
+    lines = tuple(f"{k:03d} " + "x" * 96 for k in range(30))  # 3000 characters: 1600 cut them
+    cut_text = "\n".join(["web1", *lines[:15], "(+15 more)"])
+    body = message_sms(Message("web1", cut_text, lines=lines), 10)
+    assert body.split("\n")[1:-1] == list(lines[:15]) and body.endswith("\n(+15 more)")
+    assert segments(body) == 10
+    # a held digest's header is one of the lines, and the first one kept
+    held = message_sms(Message("web1", "web1\nheld since 14:02:\nb", lines=("held since 14:02:", "b")), 1)
+    assert held == "web1\nheld since 14:02:\nb"

@@ -28,7 +28,9 @@ from twilio_standin import TwilioStandin
 from ttalertd.config.records import Config
 from ttalertd.notifiers import TwilioSMS
 from ttalertd.notifiers.webhook import webhook_body
-from ttalertd.notify.message import Message, build_message
+from ttalertd.notify.delivery import message_for
+from ttalertd.notify.message import Message
+from ttalertd.notify.outbox import Entry, Line
 from ttalertd.notify.sms import BASIC_TABLE, EXTENSION_TABLE, segments
 from ttalertd.read.source import Source
 from ttalertd.runner import Runner
@@ -83,9 +85,8 @@ def test_dry_run_prints_the_sms_rendering_where_twilio_is_configured(tmp_path):
     assert printed.split("\n")[:2] == [HOST, "user0 logged on pts/0 from 10.0.0.0"]
     assert segments(printed) == 1 and printed.endswith(" more)")
     cut = int(printed.split("\n")[-1][2:].split()[0])
-    # first the 1600-character cut, then the SMS's own: every line left out is logged once
-    assert (done.stderr.count("cut from the message (over 1600 characters)")
-            + done.stderr.count("cut from the SMS (SMS_MAX_SEGMENTS 1)")) == cut
+    # the SMS is cut from every line, not from the 1600-character text: each cut line logged
+    assert done.stderr.count("cut from the SMS (SMS_MAX_SEGMENTS 1)") == cut
     assert cut == 60 - (len(printed.split("\n")) - 2)
     assert "user59 logged on pts/59 from 10.0.0.59" in done.stderr  # logged in full
 
@@ -133,7 +134,8 @@ def test_a_login_burst_is_one_line_of_the_message_and_one_alert_per_session(tmp_
         "web1", "mallory logged off 200 times from 203.0.113.9", "root logged off tty0",
         "root logged off tty1", "root logged off tty2", ""]
     # the webhook and Alertmanager still get one alert per session, with its own line
-    body = webhook_body(build_message("web1", logins.lines, 0.0))
+    body = webhook_body(message_for(Entry("w", "web1", lines=[Line(a, 0.0) for a in logins.lines]),
+                                    0.0)[0])
     assert len(body["alerts"]) == 203 == len(logins.events) == len(logouts.events)
     assert body["alerts"][199] == {"kind": "login",
                                    "text": "mallory logged on pts/199 from 203.0.113.9"}

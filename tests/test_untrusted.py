@@ -24,7 +24,8 @@ from proc.pid_stat import parse_pid_stat
 from ttalertd.config.records import Config
 from ttalertd.notifiers.alertmanager import postable, tick_states
 from ttalertd.notifiers.webhook import webhook_body
-from ttalertd.notify.message import build_message
+from ttalertd.notify.delivery import message_for
+from ttalertd.notify.outbox import Entry, Line
 from ttalertd.read.source import Source
 from ttalertd.runner import Runner
 from ttalertd.untrusted import printable
@@ -141,7 +142,7 @@ def test_no_hostile_field_forges_a_line_or_reaches_the_terminal(hostile_tick):
 
 def test_webhook_and_alertmanager_get_the_same_printable_text(hostile_tick):
     _, verdict, _ = hostile_tick
-    body = webhook_body(build_message("web1", verdict.lines, 0.0))
+    body = webhook_body(message_for(Entry("w", "web1", lines=[Line(a, 0.0) for a in verdict.lines]), 0.0)[0])
     texts = [body["text"], *(a["text"] for a in body["alerts"])]
     assert all(not hidden_in(t) for t in body["text"].split("\n"))
     assert all(not hidden_in(t) for t in texts[1:]) and len(texts) == 6

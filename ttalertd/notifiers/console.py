@@ -6,7 +6,7 @@ import logging
 from typing import TextIO
 
 from ttalertd.notify.message import Message
-from ttalertd.notify.sms import sms_text
+from ttalertd.notify.sms import message_sms
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class ConsoleNotifier:
     def rendering(self, message: Message) -> str:
         if self.sms_max_segments is None:
             return message.text
-        return sms_text(message.text, self.sms_max_segments)
+        return message_sms(message, self.sms_max_segments)
 
     def send(self, message: Message) -> None:
         text = self.rendering(message)

@@ -18,7 +18,7 @@ from typing import Any
 from ttalertd.notifiers.base import DeliveryError, redact
 from ttalertd.notifiers.http import is_transient_status, parse_retry_after
 from ttalertd.notify.message import Message
-from ttalertd.notify.sms import sms_text
+from ttalertd.notify.sms import message_sms
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ class TwilioSMS:
     def send(self, message: Message) -> None:
         """Create one Message resource; every failure is a TwilioError (a DeliveryError)."""
         # GSM-7 within SMS_MAX_SEGMENTS, never UCS-2 (interface.md sections 6 and 11)
-        fields: dict[str, str] = {"to": self.to, "body": sms_text(message.text, self.max_segments)}
+        fields: dict[str, str] = {"to": self.to, "body": message_sms(message, self.max_segments)}
         if self._messaging_service_sid:
             fields["messaging_service_sid"] = self._messaging_service_sid
         if self._from:

@@ -3,15 +3,12 @@ alert as Alertmanager is told it). Neither knows the rules' Verdict."""
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ttalertd.rules.alert import CONDITION_KINDS, Alert
 from ttalertd.untrusted import printable
-
-log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1600  # Twilio's limit for one message body
 # event lines come first, in this order, so that a cut drops conditions before events
@@ -51,17 +48,6 @@ class Message:
     def body_lines(self) -> tuple[str, ...]:
         """The lines after the host name: `lines`, or the text's own where none were given."""
         return self.lines or tuple(self.text.split("\n")[1:])
-
-
-def build_message(host: str, alerts: Iterable[Alert], created: float) -> Message:
-    """The message of `alerts`: events first, login bursts as one line, cut at 1600 characters;
-    each line cut is logged in full (it stays in the webhook's alerts list)."""
-    ordered = ordered_alerts(alerts)
-    text, cut = fit(host, message_lines(ordered))
-    for line in cut:
-        log.info("cut from the message (over %d characters), not in its text: %s",
-                 MAX_MESSAGE_CHARS, line)
-    return Message(host, text, tuple(ordered), created=created)
 
 
 def ordered_alerts(alerts: Iterable[Alert]) -> list[Alert]:

@@ -10,6 +10,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from ttalertd.notify.message import Message
+
 log = logging.getLogger(__name__)
 
 # GSM 03.38 basic table, 0x00 to 0x7F (0x1B is the escape to the extension table)
@@ -102,8 +104,12 @@ def render(text: str, max_segments: int) -> SmsBody:
     return SmsBody(body, segments(body), cut)
 
 
-def sms_text(text: str, max_segments: int) -> str:
-    """render()'s body; each line it cut is logged in full at INFO (interface.md section 7)."""
+def message_sms(message: Message, max_segments: int) -> str:
+    """The SMS of `message`, rendered from its uncut lines (the 1600-character cut is the
+    console's); each line it cut is logged in full at INFO (interface.md section 7)."""
+    text = message.text
+    if message.lines:
+        text = "\n".join([text.split("\n", 1)[0], *message.lines])  # the host name, every line
     body = render(text, max_segments)
     for line in body.cut:
         log.info("cut from the SMS (SMS_MAX_SEGMENTS %d), not in its text: %s", max_segments, line)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+TYPE_CHECKING = False  # ipaddress only where TRUSTED_LOGINS has a CIDR: ~1 ms of every start
+if TYPE_CHECKING:
+    import ipaddress
+
+    IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(Exception):
@@ -91,6 +94,8 @@ def _host_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
     if text.startswith("[") and "]" in text:  # "[::1]" or "[::1]:22"
         text = text[1 : text.index("]")]
     text = text.split("%", 1)[0]  # drop an IPv6 zone such as fe80::1%eth0
+    import ipaddress
+
     try:
         return ipaddress.ip_address(text)
     except ValueError:

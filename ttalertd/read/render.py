@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ttalertd.read.reading import Reading
 from ttalertd.untrusted import printable
+
+TYPE_CHECKING = False  # typing costs ~3 ms of every start; Any is for annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def snapshot_json(reading: Reading) -> dict[str, Any]:

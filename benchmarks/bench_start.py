@@ -1,22 +1,22 @@
-"""Start-up time of `ttalertd snapshot --replay` and resident memory of a replaying daemon."""
+"""Start-up time of `ttalertd snapshot --replay`, and the wrapper that reports a daemon's memory."""
 
 from __future__ import annotations
 
-import json
+import atexit
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from ttalertd.read.record import record
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL_SCENARIO = os.path.join(REPO, "fixtures", "idle-host")
 
 # runs ttalertd exactly as `python -m ttalertd` does (runpy), then reports memory at exit
-_MEASURED_MAIN = """
+MEASURED_MAIN = """
 import atexit, json, os, runpy, sys
 def _report():
     fields = {}
@@ -34,50 +34,53 @@ runpy.run_module("ttalertd", run_name="__main__", alter_sys=True)
 """
 
 
+_PYCACHE = tempfile.mkdtemp(prefix="ttalertd-bench-pyc-")
+atexit.register(shutil.rmtree, _PYCACHE, True)
+
+
 def clean_env() -> dict[str, str]:
-    """No config or state from the caller's environment: the console notifier, built-in defaults."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("TTALERTD_")}
+    """No config or state from the caller's environment: the console notifier, built-in defaults.
+
+    Bytecode is written (to a scratch PYTHONPYCACHEPREFIX, so the tree stays clean) as an
+    installed package has it: without .pyc files every start compiles ttalertd from source."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TTALERTD_", "TWILIO_")) and k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    env["PYTHONPATH"] = os.pathsep.join([REPO, *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env
 
 
-def _wall_ms(argv: list[str], cwd: str) -> float:
+def _run_ms(argv: list[str], cwd: str) -> tuple[float, float]:
+    """Wall ms and CPU ms (user + system) of one run of `argv`, start to exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, cwd=cwd, env=clean_env(), stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=True)  # fmt: skip
-    return (time.perf_counter() - start) * 1000
+    wall = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu
 
 
-def startup_overhead(runs: int = 11, scenario: str = SMALL_SCENARIO) -> dict[str, float]:
-    """Median wall ms of `python -c pass` and of `python -m ttalertd snapshot --replay`, interleaved."""
-    bare, snapshot = [], []
+def startup_overhead(runs: int = 11, scenario: str = SMALL_SCENARIO,
+                     config: str | None = None) -> dict[str, float]:  # fmt: skip
+    """Medians of `python -c pass` and `python -m ttalertd snapshot --replay S`, interleaved.
+
+    Wall and CPU ms of each; `config`: a credentials.yml to read (default: none, the console)."""
+    snapshot_argv = [sys.executable, "-m", "ttalertd", "snapshot", "--replay", scenario]
+    if config is not None:
+        snapshot_argv += ["--config", config]
+    bare: list[tuple[float, float]] = []
+    snapshot: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as cwd:  # no ./credentials.yml to pick up
+        _run_ms(snapshot_argv, cwd)  # warm-up: writes the bytecode cache
         for _ in range(runs):
-            bare.append(_wall_ms([sys.executable, "-c", "pass"], cwd))
-            snapshot.append(
-                _wall_ms([sys.executable, "-m", "ttalertd", "snapshot", "--replay", scenario], cwd)
-            )
-    python_ms, snapshot_ms = statistics.median(bare), statistics.median(snapshot)
-    return {"python_ms": python_ms, "snapshot_ms": snapshot_ms,
-            "overhead_ms": snapshot_ms - python_ms}  # fmt: skip
-
-
-def record_scenario(dest: str, samples: int = 101, interval: float = 0.02) -> str:
-    """A scenario of this live host, recorded with ttalertd's own recorder."""
-    record(dest, samples=samples, interval=interval)
-    return dest
-
-
-def daemon_memory(scenario: str) -> dict[str, object]:
-    """Peak and final RSS (kB) of `ttalertd --dry-run --replay SCENARIO --state F`, and its ticks."""
-    with tempfile.TemporaryDirectory() as cwd:
-        report = os.path.join(cwd, "memory-report.json")
-        env = clean_env() | {"BENCH_MEMORY_REPORT": report}
-        argv = [sys.executable, "-c", _MEASURED_MAIN, "--dry-run", "--replay", scenario,
-                "--state", os.path.join(cwd, "memory.json")]  # fmt: skip
-        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-        if done.returncode not in (0, 1) or not os.path.exists(report):
-            raise RuntimeError(f"daemon exited {done.returncode}: {done.stderr[-500:]}")
-        with open(report) as data:
-            fields = json.load(data)
-    samples = sum(1 for name in os.listdir(scenario) if name.isdigit())
-    return {"peak_kb": fields["VmHWM"], "final_kb": fields["VmRSS"], "ticks": samples - 1,
-            "twilio_imported": fields["twilio"], "exit": done.returncode}  # fmt: skip
+            bare.append(_run_ms([sys.executable, "-c", "pass"], cwd))
+            snapshot.append(_run_ms(snapshot_argv, cwd))
+    result = {}
+    for index, unit in ((0, "ms"), (1, "cpu_ms")):
+        python = statistics.median(run[index] for run in bare)
+        ours = statistics.median(run[index] for run in snapshot)
+        result |= {f"python_{unit}": python, f"snapshot_{unit}": ours,
+                   f"overhead_{unit}": ours - python}  # fmt: skip
+    return result

@@ -1,9 +1,11 @@
 """Cost of one tick: ttalertd against the raw read floor, psutil and top, with N idle processes.
 
-Run: python benchmarks/bench_tick.py [--procs N] [--scale M] [--rounds R]
+Run: python benchmarks/bench_tick.py [--procs N] [--scale M] [--rounds R] [--seconds S]
 Spawns idle `sleep` children (always reaped, also on Ctrl-C), times the contenders round by round
-(interleaved, so a noisy neighbour hurts them alike), then grows to M processes for the per-process
-cost, and measures the start-up and daemon-memory targets. Prints every figure and PASS/FAIL.
+(interleaved, so a noisy neighbour hurts them alike); with the N children alive, runs the daemon as
+a user runs it (Twilio configured against a loopback stand-in, messages sent), then monit and
+netdata where installed; grows to M processes for the per-process cost; and times start-up.
+Prints every figure and PASS/FAIL per target (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run as a script or imported
 
+import bench_daemon
+import bench_report
 import bench_start
 from bench_children import idle_children
 from contenders import PsutilTick, TtalertdTick, floor_tick, top_tick
@@ -54,14 +58,19 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def bench_ticks(procs: int, scale: int, rounds: int, scale_rounds: int) -> dict[str, object]:
-    """All four contenders at `procs` children; floor and ttalertd again at `scale` (0: skip)."""
+def bench_ticks(procs: int, scale: int, rounds: int, scale_rounds: int,
+                during: Callable[[], None] | None = None) -> dict[str, object]:
+    """All four contenders at `procs` children; floor and ttalertd again at `scale` (0: skip).
+
+    `during` runs while the `procs` children are alive (the daemon, monit and netdata runs)."""
     result: dict[str, object] = {}
     with idle_children(procs) as children:
         contenders = {"floor": floor_tick, "ttalertd": TtalertdTick(), "psutil": PsutilTick(),
                       "top": top_tick}  # fmt: skip
         time_rounds(contenders, 1)  # warm-up: caches, dentries, first cpu_percent
         result["base"] = time_rounds(contenders, rounds)
+        if during is not None:
+            during()
         if scale:
             children.grow_to(scale)
             few = {"floor": floor_tick, "ttalertd": TtalertdTick()}
@@ -85,8 +94,9 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[str], bool]:
-    """The printed table and whether every target held."""
+def report(ticks: dict, extra: Callable[[list[str], list], None] | None = None,
+           ) -> tuple[list[str], bool]:
+    """The printed table and whether every target held; `extra` adds lines and results."""
     base = ticks["base"]
     ours = base["ttalertd"]["wall_ms"]
     lines = [
@@ -126,29 +136,8 @@ def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[s
                 per_scaled / per_base <= 1.2,
             )
         )
-    if memory is not None:
-        lines.append(f"daemon after {memory['ticks']} replayed ticks: peak RSS {memory['peak_kb']}"
-                     f" kB, final {memory['final_kb']} kB, twilio imported: "
-                     f"{memory['twilio_imported']}")  # fmt: skip
-        results.append(
-            (
-                "daemon peak RSS <= 20 MB (20480 kB), twilio not imported",
-                f"{memory['peak_kb']} kB",
-                memory["peak_kb"] <= 20480 and not memory["twilio_imported"],
-            )
-        )
-    if start is not None:
-        lines.append(
-            f"start to exit: python -c pass {start['python_ms']:.1f} ms, "
-            f"ttalertd snapshot --replay {start['snapshot_ms']:.1f} ms"
-        )
-        results.append(
-            (
-                "snapshot start-up over python -c pass <= 100 ms",
-                f"{start['overhead_ms']:.1f} ms",
-                start["overhead_ms"] <= 100,
-            )
-        )
+    if extra is not None:
+        extra(lines, results)
     lines += ["", "targets:"]
     lines += [f"  {verdict(ok)}  {label}: {value}" for label, value, ok in results]
     return lines, all(ok for _, _, ok in results)
@@ -157,30 +146,32 @@ def report(ticks: dict, start: dict | None, memory: dict | None) -> tuple[list[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--procs", type=int, default=2000, help="idle children (default 2000)")
-    parser.add_argument(
-        "--scale",
-        type=int,
-        default=10000,
-        help="grow to this many children for the per-process cost (0: skip)",
-    )
+    parser.add_argument("--scale", type=int, default=10000,
+                        help="grow to this many children for the per-process cost (0: skip)")
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds (default 15)")
     parser.add_argument("--scale-rounds", type=int, default=7)
     parser.add_argument("--start-runs", type=int, default=11, help="start-up runs (0: skip)")
-    parser.add_argument("--no-memory", action="store_true", help="skip the daemon RSS run")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="length of each daemon, monit and netdata run (0: skip them)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    memory = None
-    if not args.no_memory:
+    figures: dict[str, object] = {"load_before": bench_report.loadavg()}
+    if args.start_runs:
+        figures["start"] = bench_start.startup_overhead(args.start_runs)
         with tempfile.TemporaryDirectory() as scratch:
-            scenario = bench_start.record_scenario(os.path.join(scratch, "scenario"))
-            memory = bench_start.daemon_memory(scenario)
-    start = bench_start.startup_overhead(args.start_runs) if args.start_runs else None
+            config = bench_daemon.write_config(os.path.join(scratch, "credentials.yml"),
+                                               "http://127.0.0.1:9", bench_daemon.STEADY)
+            figures["start_twilio"] = bench_start.startup_overhead(args.start_runs,
+                                                                   config=config)
     try:
-        ticks = bench_ticks(args.procs, args.scale, args.rounds, args.scale_rounds)
+        ticks = bench_ticks(args.procs, args.scale, args.rounds, args.scale_rounds,
+                            during=lambda: bench_report.users_run(figures, args.seconds))
     except KeyboardInterrupt:
         print("interrupted: every child reaped", file=sys.stderr)
         return 130
-    lines, passed = report(ticks, start, memory)
+    figures["load_after"] = bench_report.loadavg()
+    lines, passed = report(ticks, lambda lines, results: bench_report.extend(figures, lines,
+                                                                             results))
     print("\n".join(lines))
     print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")
     return 0 if passed else 1

@@ -26,6 +26,7 @@ from ttalertd.notify.message import (
 )
 from ttalertd.notify.outbox import Entry, KeptState, Line, Outbox
 from ttalertd.notify.retry import is_due, next_try_tick, retry_ticks
+from ttalertd.notify.sending import send_all
 from ttalertd.rules.alert import Alert, merge_lines
 
 __all__ = ["FlushReport", "Outbox", "enqueue", "flush", "keep", "message_for"]
@@ -139,7 +140,7 @@ def flush(outbox: Outbox, notifiers: Sequence[Notifier], *, now: float, tick: in
     cap = max(1, int(ticks_per_hour))
     _drop_aged(outbox, now, report)
     room = ratelimit.has_room(outbox, now, max_per_hour)
-    counted = False
+    jobs: list[tuple[Notifier, Entry, Message]] = []
     logged_cuts: set[str] = set()
     for notifier in {n.key: n for n in notifiers}.values():
         entry = outbox.entries.get(notifier.key)
@@ -153,7 +154,11 @@ def flush(outbox: Outbox, notifiers: Sequence[Notifier], *, now: float, tick: in
                 logged_cuts.add(line)
                 log.info("cut from the message (over %d characters), not in its text: %s",
                          MAX_MESSAGE_CHARS, line)
-        if _try(outbox, notifier, entry, message, tick=tick, cap=cap, report=report):
+        jobs.append((notifier, entry, message))
+    outcomes = send_all([(notifier, message) for notifier, _, message in jobs])
+    counted = False
+    for (notifier, entry, message), outcome in zip(jobs, outcomes, strict=True):
+        if _settle(outbox, notifier, entry, message, outcome, tick=tick, cap=cap, report=report):
             counted = counted or notifier.rate_limited
     if counted:
         ratelimit.count_delivery(outbox, now)
@@ -181,27 +186,27 @@ def _drop_aged(outbox: Outbox, now: float, report: FlushReport) -> None:
             del outbox.entries[entry.key]
 
 
-def _try(outbox: Outbox, notifier: Notifier, entry: Entry, message: Message, *, tick: int,
-         cap: int, report: FlushReport) -> bool:
-    """Send one entry's message. True when delivered; a refusal drops it, a failure keeps it."""
+def _settle(outbox: Outbox, notifier: Notifier, entry: Entry, message: Message,
+            outcome: Exception | None, *, tick: int, cap: int, report: FlushReport) -> bool:
+    """What one send did to its entry. True when delivered; a refusal drops the entry (logged in
+    full), a failure keeps it for the backoff."""
     what = _what(entry)
-    try:
-        notifier.send(message)
-    except DeliveryError as error:
-        if error.permanent:
-            del outbox.entries[entry.key]
-            report.refused += 1
-            report.refusals.append((notifier.key, error.detail))
-            log.error("refused for good by %s, not retried: %s\n%s were:\n%s", notifier.key,
-                      error.detail, what, _contents(entry, message))
-            return False
-        _back_off(entry, tick, cap, error.retry_after)
-        log.warning("not delivered to %s (try %d), %s kept, next try at tick %d: %s",
-                    notifier.key, entry.attempts, what, entry.next_try_tick, error.detail)
+    if isinstance(outcome, DeliveryError) and outcome.permanent:
+        del outbox.entries[entry.key]
+        report.refused += 1
+        report.refusals.append((notifier.key, outcome.detail))
+        log.error("refused for good by %s, not retried: %s\n%s were:\n%s", notifier.key,
+                  outcome.detail, what, _contents(entry, message))
         return False
-    except Exception:  # a notifier bug must not lose the message: keep it and retry
+    if isinstance(outcome, DeliveryError):
+        _back_off(entry, tick, cap, outcome.retry_after)
+        log.warning("not delivered to %s (try %d), %s kept, next try at tick %d: %s",
+                    notifier.key, entry.attempts, what, entry.next_try_tick, outcome.detail)
+        return False
+    if outcome is not None:  # a notifier bug must not lose the message: keep it and retry
         _back_off(entry, tick, cap, None)
-        log.exception("unexpected failure sending to %s; %s kept for a retry", notifier.key, what)
+        log.error("unexpected failure sending to %s; %s kept for a retry", notifier.key, what,
+                  exc_info=outcome)
         return False
     del outbox.entries[entry.key]
     report.sent += 1

@@ -27,6 +27,7 @@ from ttalertd.notifiers.webhook import webhook_body
 from ttalertd.notify.delivery import message_for
 from ttalertd.notify.outbox import Entry, Line
 from ttalertd.read.source import Source
+from ttalertd.rules.alert import Alert
 from ttalertd.runner import Runner
 from ttalertd.untrusted import printable
 
@@ -162,3 +163,17 @@ def test_the_log_shows_hostile_fields_on_one_line(hostile_tick):
         for line in record.getMessage().split("\n"):  # a message's lines are logged one a line
             assert not hidden_in(line), (record.getMessage(), line)
             assert line.strip() != FORGED
+
+
+def test_an_alert_kept_by_an_older_version_is_made_printable_on_the_way_out():
+    # a state file written before this release may hold a line that was never cleaned
+    old = Alert("login", f"eve logged on pts/1 from x\n{FORGED}", "login:eve|pts/1|x",
+                labels=(("user", "eve"), ("line", "pts/1"), ("remote_host", f"x\n{FORGED}")))
+    message, _ = message_for(Entry("w", "web1", lines=[Line(old, 0.0)]), 0.0)
+    assert message.text == f"web1\neve logged on pts/1 from x?{FORGED}"
+    assert webhook_body(message)["alerts"] == [{"kind": "login",
+                                                "text": f"eve logged on pts/1 from x?{FORGED}"}]
+    [state] = tick_states((), (), (old,), "web1", (), sample_time=1.0, alert_interval=60.0,
+                          started={})
+    assert dict(state.labels)["remote_host"] == f"x?{FORGED}"
+    assert state.summary == f"eve logged on pts/1 from x?{FORGED}"

@@ -15,6 +15,7 @@ from typing import Any
 from ttalertd.notifiers.http import DEFAULT_DEADLINE, display_url, post_json
 from ttalertd.notify.message import AlertState, Message
 from ttalertd.rules.alert import EVENT_KINDS, Alert
+from ttalertd.untrusted import printable
 
 ALERTNAMES = {
     "load": "TTAlertLoad", "cpu": "TTAlertCPU", "memory": "TTAlertMemory", "swap": "TTAlertSwap",
@@ -40,7 +41,8 @@ def alert_labels(alert: Alert, host: str, extra: Labels) -> Labels:
         "instance": host,
         "severity": "info" if alert.kind in EVENT_KINDS else "warning",
     }
-    labels.update(alert.labels)
+    # the rules made them printable; an alert kept by an older version may not be (section 6)
+    labels.update((name, printable(value)) for name, value in alert.labels)
     for name, value in extra:
         labels.setdefault(name, value)
     return tuple(labels.items())
@@ -49,7 +51,7 @@ def alert_labels(alert: Alert, host: str, extra: Labels) -> Labels:
 def alert_state(alert: Alert, host: str, extra: Labels, *, starts: float, ends: float,
                 event: bool) -> AlertState:
     return AlertState(key=alert.key, event=event, labels=alert_labels(alert, host, extra),
-                      annotations=(("summary", alert.text),), starts_at=starts,
+                      annotations=(("summary", printable(alert.text)),), starts_at=starts,
                       ends_at=max(ends, starts))  # Alertmanager refuses endsAt before startsAt
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ttalertd.notifiers.http import DEFAULT_DEADLINE, display_url, post_json
 from ttalertd.notify.message import Message
+from ttalertd.untrusted import printable
 
 __all__ = ["Webhook", "display_url", "webhook_body"]
 
@@ -14,7 +15,8 @@ def webhook_body(message: Message) -> dict:
     return {
         "host": message.host,
         "text": message.text,
-        "alerts": [{"kind": alert.kind, "text": alert.text} for alert in message.alerts],
+        # printable already (the rules'), unless kept by an older version (section 6)
+        "alerts": [{"kind": alert.kind, "text": printable(alert.text)} for alert in message.alerts],
     }
 
 

@@ -157,7 +157,8 @@ class ProcFS:
             name = self._live_names.get(uid)
             if name is None:
                 try:
-                    name = pwd.getpwuid(uid).pw_name
+                    # pwd decodes with surrogateescape: one U+FFFD per byte, as elsewhere
+                    name = decode(os.fsencode(pwd.getpwuid(uid).pw_name))
                 except KeyError:
                     name = str(uid)
                 self._live_names[uid] = name

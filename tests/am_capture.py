@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -15,6 +16,7 @@ class Post:
     path: str
     headers: dict[str, str]
     body: object  # the parsed JSON
+    arrived: float = 0.0  # time.time() when it came in
 
 
 class Capture:
@@ -36,7 +38,8 @@ class Capture:
                     status = capture.statuses.pop(0) if capture.statuses else 200
                     capture.answers.append(status)
                     if status < 400:
-                        capture.posts.append(Post(self.path, dict(self.headers), json.loads(raw)))
+                        capture.posts.append(Post(self.path, dict(self.headers), json.loads(raw),
+                                                  time.time()))
                     capture.changed.notify_all()
                 body = capture.error_body.encode() if status >= 400 else b""
                 self.send_response(status)

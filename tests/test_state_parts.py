@@ -29,6 +29,7 @@ from ttalertd.runner import Runner
 from ttalertd.state.store import MAX_STATE_BYTES, load_state
 
 KEPT = "h\nkept from before the restart"
+PEERS = {"hosts": {"web2": {"last_seen": 1.0, "stopping": False, "silent_since": None}}}
 
 
 def kept_outbox() -> dict:
@@ -64,7 +65,7 @@ DAMAGED_MEMORY = {
 @pytest.mark.parametrize("memory", DAMAGED_MEMORY.values(), ids=DAMAGED_MEMORY.keys())
 def test_a_damaged_rules_memory_is_dropped_and_kept_messages_still_go(tmp_path, caplog, memory):
     state = str(tmp_path / "memory.json")
-    write_state(state, memory=memory, outbox=kept_outbox(), peers={"web2": {"seen": 1.0}})
+    write_state(state, memory=memory, outbox=kept_outbox(), peers=PEERS)
     printed = one_tick(tmp_path, state)
     assert "kept from before the restart" in printed  # the outbox survived
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -72,7 +73,7 @@ def test_a_damaged_rules_memory_is_dropped_and_kept_messages_still_go(tmp_path, 
     assert not glob.glob(state + ".corrupt-*")  # the file was not moved aside
     with open(state) as f:
         saved = json.load(f)
-    assert saved["peers"] == {"web2": {"seen": 1.0}}  # the other parts are kept
+    assert saved["peers"] == PEERS  # the other parts are kept
     assert saved["outbox"]["entries"] == []  # delivered
     assert not any(c["kind"] == "gpu" for c in saved["memory"]["conditions"].values())
 

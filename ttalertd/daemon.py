@@ -108,6 +108,12 @@ def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
     finally:
         runner.send_guard = nullcontext
         runner.save()
+        if signals.stop:  # a planned stop: peers wait PEER_STOP_GRACE_MINUTES before telling
+            try:
+                runner.post_stopping()
+            except Exception:  # the state is saved; a failed last post must not hide that
+                log.exception("stopping: the last heartbeat was not posted")
+            runner.save()
         log.info("stopped; state saved to %s", runner.state_path)
     # stopped on request: kept messages wait for the next start; a finished replay tells
     return 0 if signals.stop else (1 if runner.undelivered else 0)

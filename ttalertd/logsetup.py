@@ -51,7 +51,8 @@ def setup_logging(log_file: str | None = None, level: int = logging.INFO) -> Non
 
 
 def config_secrets(config) -> list[str]:
-    """The values no output may show: Twilio's token, Alertmanager's bearer token, webhook headers."""
+    """The values no output may show: Twilio's token, Alertmanager's bearer token, webhook
+    headers, a heartbeat URL's path and query."""
     secrets = []
     if config.twilio is not None:
         secrets.append(config.twilio.auth_token)
@@ -59,4 +60,11 @@ def config_secrets(config) -> list[str]:
         secrets.append(config.alertmanager.bearer_token)
     if config.webhook is not None:
         secrets.extend(value for _, value in config.webhook.headers)
+    if config.heartbeat is not None:  # a dead man's switch's secret is its path or query
+        from urllib.parse import urlsplit
+
+        for url in (config.heartbeat.url, config.heartbeat.fail_url):
+            if url:
+                parts = urlsplit(url)
+                secrets.extend(s for s in (parts.path, parts.query) if len(s) > 1)
     return secrets

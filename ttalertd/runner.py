@@ -18,6 +18,8 @@ from ttalertd.notify.message import AlertState
 from ttalertd.read.reading import Reading
 from ttalertd.read.source import Source, read
 from ttalertd.rules.evaluate import Verdict, evaluate
+from ttalertd.rules.peers import PeerVerdict, check_peers
+from ttalertd.state.peers import PeerMemory
 from ttalertd.state.store import load_state, save_state
 from ttalertd.untrusted import printable
 
@@ -38,6 +40,9 @@ class Runner:
         self.state = load_state(state_path)
         self.outbox = delivery.Outbox.from_json(self.state.outbox, self.state.alertmanager)
         self.report = delivery.FlushReport()  # the last flush's, refusals included
+        self.peers = PeerMemory.from_json(self.state.peers)  # load_state checked the part
+        self.started: float | None = None  # the baseline's sample time: the heartbeat's startsAt
+        self.last_time: float | None = None  # the last tick's sample time
         self.prev: proc.Snapshot | None = None
         self.lost = False  # a message of this run was refused for good or aged out
         self.kept = False  # the last flush left a message waiting for a later try
@@ -54,6 +59,7 @@ class Runner:
     def start(self) -> None:
         """Take the baseline sample; with no state, its logins and boot id are already known."""
         self.prev = self.source.snapshot()
+        self.started = self.last_time = self.prev.wall_time
         memory = self.state.memory
         if memory.boot_id is None:  # so a reboot between the baseline and the next tick is told
             try:
@@ -73,17 +79,20 @@ class Runner:
         cur = self.source.snapshot()
         reading = _calendar_clock(read(self.prev, cur, self.source.fs, self.config.top_n))
         self.prev = cur
+        self.last_time = reading.time
+        peers = self._judge_peers(reading.time)
         local = time.localtime(reading.time)
         verdict = evaluate(reading, self.state.memory, self.config,
                            minute_of_day=local.tm_hour * 60 + local.tm_min,
-                           local=time.localtime)
+                           local=time.localtime, peer_lines=peers.told if peers else ())
         self.state.memory = verdict.memory
         if verdict.reset:
             log.info("RESET_INTERVAL reached: remembered load and process names cleared")
         now = self._clock(reading)
         tick = verdict.memory.tick
         delivery.enqueue(self.outbox, host=self.host, alerts=verdict.lines,
-                         states=self.alert_states(reading, verdict), notifiers=self.notifiers,
+                         states=self.alert_states(reading, verdict, peers),
+                         notifiers=self.notifiers,
                          now=now, tick=tick, max_per_hour=self.config.max_sms_per_hour)
         self.save()  # everything this tick must deliver is on disk before the first try
         with self.send_guard():
@@ -92,23 +101,33 @@ class Runner:
                 ticks_per_hour=self._ticks_per_hour(), max_per_hour=self.config.max_sms_per_hour)
             self.lost |= report.refused > 0 or report.dropped > 0
             self.kept = report.kept > 0
+            if self.config.heartbeat is not None and not self.dry_run:
+                from ttalertd.notifiers.heartbeat import ping  # only when configured
+
+                # refused, dropped or kept (Alertmanager's posts too): "alive, cannot deliver"
+                ping(self.config.heartbeat, failed=report.undelivered)  # a failure only logs
         self.save()
         self._log_summary(tick, reading, verdict, report)
         return verdict
 
-    def alert_states(self, reading: Reading, verdict: Verdict) -> list[AlertState]:
-        """What Alertmanager gets this tick: the rules' conditions and events, then any extra
-        states (a heartbeat, a silent peer) appended to `extra_states` before the tick."""
+    def alert_states(self, reading: Reading, verdict: Verdict, peers: PeerVerdict | None = None
+                     ) -> list[AlertState]:
+        """What Alertmanager gets this tick: the rules' conditions and events, the silent peers
+        (every watching host posts them), the heartbeat, then any extra states appended to
+        `extra_states` before the tick."""
         config = self.config.alertmanager
         if config is None or self.dry_run:  # --dry-run never posts
             self.extra_states.clear()
             return []
         from ttalertd.notifiers.alertmanager import tick_states
 
-        states = tick_states(verdict.firing, verdict.resolved, verdict.events, self.host,
-                             config.labels, sample_time=reading.time,
-                             alert_interval=self.config.alert_interval,
+        firing, resolved = verdict.firing, verdict.resolved
+        if peers is not None:
+            firing, resolved = firing + peers.firing, resolved + peers.resolved
+        states = tick_states(firing, resolved, verdict.events, self.host, config.labels,
+                             sample_time=reading.time, alert_interval=self.config.alert_interval,
                              started=self.outbox.started)
+        states += self._heartbeat(reading.time)
         states += self.extra_states
         self.extra_states.clear()
         return states
@@ -121,7 +140,60 @@ class Runner:
     def save(self) -> None:
         self.state.outbox = self.outbox.to_json()
         self.state.alertmanager = self.outbox.alertmanager_json()
+        self.state.peers = self.peers.to_json()
         save_state(self.state_path, self.state)
+
+    def _judge_peers(self, now: float) -> PeerVerdict | None:
+        """watch_peers: read the fleet's heartbeats (--dry-run too) and judge them."""
+        watch = self.config.alertmanager
+        if watch is None or not watch.watch_peers:
+            return None
+        from ttalertd.read.peers import read_heartbeats  # network: only when watching
+
+        peers = check_peers(read_heartbeats(watch), self.peers, self.config, host=self.host,
+                            now=now, local=time.localtime)
+        self.peers = peers.memory
+        for line in peers.lines:
+            told = "told" if line in peers.told else "left to a lower-named live host"
+            log.info("peers: %s (%s)", line.text, told)
+        return peers
+
+    def _heartbeat(self, now: float, *, stopping: float | None = None) -> list[AlertState]:
+        """TTAlertHeartbeat, alive PEER_SILENT_TICKS ticks (at a clean stop, through the grace)."""
+        watch = self.config.alertmanager
+        if watch is None or not watch.watch_peers:
+            return []
+        from ttalertd.notifiers.heartbeat import heartbeat_state
+
+        config = self.config
+        lifetime = config.peer_silent_ticks * config.alert_interval
+        if stopping is not None:
+            lifetime = max(lifetime, config.peer_stop_grace_minutes * 60.0)
+        return [heartbeat_state(self.host, watch.labels, starts=min(self.started or now, now),
+                                ends=now + lifetime, stopping=stopping)]
+
+    def post_stopping(self) -> None:
+        """SIGTERM/SIGINT: the heartbeat once more, alive through PEER_STOP_GRACE_MINUTES and
+        saying `stopping`, so that a planned reboot never pages. Not kept: a stale one is moot."""
+        if self.dry_run:
+            return
+        now = self.last_time if self.source.is_replay and self.last_time else time.time()
+        states = self._heartbeat(now, stopping=now)
+        if not states:
+            return
+        from ttalertd.notifiers.alertmanager import Alertmanager, postable
+        from ttalertd.notifiers.base import DeliveryError
+
+        for notifier in self.notifiers:
+            if isinstance(notifier, Alertmanager):
+                try:
+                    notifier.post([postable(state) for state in states])
+                except DeliveryError as error:
+                    log.warning("stopping: heartbeat not posted: %s", error.detail)
+                else:
+                    log.info("stopping: heartbeat posted to %s, peers wait until %s",
+                             notifier.key, time.strftime("%H:%M:%S",
+                                                         time.localtime(states[0].ends_at)))
 
     def _clock(self, reading: Reading) -> float:
         """Rate limit and retry clock: the wall clock live; a replay's own samples' clock."""

@@ -195,10 +195,19 @@ def parse_heartbeat(value: Any) -> HeartbeatConfig | None:
     section = check_mapping("heartbeat", value, ("url", "fail_url"))
     if section.get("url") is None:
         raise ConfigError("heartbeat.url: missing (the http(s) URL a dead man's switch pings)")
-    url = http_url("heartbeat.url", section["url"])
+    url = _switch_url("heartbeat.url", section["url"])
     fail = section.get("fail_url")
     return HeartbeatConfig(url=url, fail_url=None if fail is None else
-                           http_url("heartbeat.fail_url", fail))
+                           _switch_url("heartbeat.fail_url", fail))
+
+
+def _switch_url(key: str, value: Any) -> str:
+    """http_url, whose error never shows the URL's path or query: a switch's secret is there."""
+    try:
+        return http_url(key, value)
+    except ConfigError:
+        raise ConfigError(f"{key}: must be an http:// or https:// URL with a host, without "
+                          "spaces (not shown: its path may be a secret)") from None
 
 
 def parse_host(value: Any) -> str | None:

@@ -14,13 +14,13 @@ from typing import Any
 
 from ttalertd.notifiers.http import DEFAULT_DEADLINE, display_url, post_json
 from ttalertd.notify.message import AlertState, Message
-from ttalertd.rules.alert import EVENT_KINDS, Alert
+from ttalertd.rules.alert import EVENT_KINDS, PEER_KIND, Alert
 from ttalertd.untrusted import printable
 
 ALERTNAMES = {
     "load": "TTAlertLoad", "cpu": "TTAlertCPU", "memory": "TTAlertMemory", "swap": "TTAlertSwap",
     "disk": "TTAlertDisk", "login": "TTAlertLogin", "logout": "TTAlertLogout",
-    "reboot": "TTAlertReboot",
+    "reboot": "TTAlertReboot", PEER_KIND: "TTAlertPeerSilent",
 }
 FIRING_AHEAD = 4  # ALERT_INTERVALs a firing condition's endsAt lies ahead of its tick
 API_PATH = "/api/v2/alerts"

@@ -27,3 +27,11 @@ class Reading:
     btime: int | None
     # pids that are not the previous sample's process (absent, reused or rebooted): no CPU streak
     new_pids: frozenset[int] = frozenset()
+
+
+@dataclass(slots=True, frozen=True)
+class PeerHeartbeat:
+    """One live TTAlertHeartbeat an Alertmanager holds: whose it is, and whether it said stopping."""
+
+    instance: str  # the peer's host name
+    stopping: bool = False  # posted at a clean stop (SIGTERM/SIGINT): a planned absence

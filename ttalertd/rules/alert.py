@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 # kinds, as the webhook body and the Alertmanager alertname use them
 CONDITION_KINDS = ("load", "cpu", "memory", "swap", "disk")
 EVENT_KINDS = ("login", "logout", "reboot")
+PEER_KIND = "peer"  # a silent peer: a condition of another host, told as an event line
 
 
 @dataclass(slots=True, frozen=True)
 class Alert:
     """One line of a message: a condition that fired or recovered, or an event."""
 
-    kind: str  # one of CONDITION_KINDS or EVENT_KINDS
+    kind: str  # one of CONDITION_KINDS or EVENT_KINDS, or PEER_KIND
     text: str  # the message line, e.g. "alice logged on pts/0 from 10.0.0.5"
     key: str  # identity of the condition or event, e.g. "load", "cpu:python3", "disk:/var"
     recovery: bool = False

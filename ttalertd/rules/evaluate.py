@@ -34,13 +34,14 @@ LocalTime = Callable[[float], time.struct_time]  # the host's time zone: epoch -
 
 
 def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of_day: int,
-             local: LocalTime) -> Verdict:
+             local: LocalTime, peer_lines: tuple[Alert, ...] = ()) -> Verdict:
     """One tick. `minute_of_day` is the sample's local time, for QUIET_HOURS; `local` turns any
-    other time the lines show into local time (the caller's zone: the rules read no clock)."""
+    other time the lines show into local time (the caller's zone: the rules read no clock).
+    `peer_lines` (rules.peers) are told after the reboot line and held as conditions are."""
     memory = copy.deepcopy(memory)
     memory.tick += 1
-    events = check_reboot(reading, memory, local)
-    events += check_logins(reading.sessions, memory, config, reading.time)
+    reboots = check_reboot(reading, memory, local)
+    events = reboots + check_logins(reading.sessions, memory, config, reading.time)
     changes = check_load(reading.load, memory, config, reading.time)
     changes += check_cpu(reading, memory, config)
     changes += check_resources(reading, memory, config)
@@ -50,9 +51,10 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
     quiet = config.quiet_hours is not None and config.quiet_hours.contains(minute_of_day)
     lines = list(events)
     if quiet:
-        for alert in told:
+        for alert in (*peer_lines, *told):
             _hold(memory.held, alert)
     else:
+        lines[len(reboots):len(reboots)] = peer_lines  # event lines: reboot, peer, logins
         lines += [_restored(a) for a in memory.held] + told
         memory.held = []
 
@@ -68,7 +70,7 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
         for k, c in memory.conditions.items() if c.firing
     )
     return Verdict(tuple(lines), tuple(events), resolved, firing, memory, reset,
-                   len(told) if quiet else 0)
+                   len(told) + len(peer_lines) if quiet else 0)
 
 
 def _hold(held: list[dict], alert: Alert) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from ttalertd.rules.alert import CONDITION_KINDS
 from ttalertd.state.memory import AlertMemory, check_held
+from ttalertd.state.peers import peers_part
 from ttalertd.state.salvage import log_kept_messages
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ PARTS: dict[str, tuple[str, PartCheck]] = {
     "held": ("the held lines", _held_lines),
     "alertmanager": ("the kept Alertmanager posts", json_object),
     "memory": ("the rules' memory", _rules_memory),
-    "peers": ("the peers", json_object),
+    "peers": ("the peers", peers_part),
     "phone": ("the phone's memory", json_object),
 }
 _DAMAGE = (DamagedPart, ValueError, KeyError, TypeError, AttributeError, ArithmeticError,

@@ -118,14 +118,17 @@ def exchange(url: str, *, method: str = "GET", body: bytes | None = None,
     worker = threading.Thread(target=work, name="ttalertd-http", daemon=True)
     started = time.monotonic()
     worker.start()
+    cut = False
     try:
         worker.join(deadline)
     finally:
         if worker.is_alive():  # the deadline passed, or a stop signal came: end the exchange
+            cut = True
             _shut(connection)
-    if "answer" in outcome:
+    # once cut, whatever the worker makes of the shut socket (a truncated answer) is no answer
+    if "answer" in outcome and not cut:
         return outcome["answer"]
-    error = outcome.get("error")
+    error = None if cut else outcome.get("error")
     if error is None:
         spent = time.monotonic() - started
         raise DeliveryError(f"{where}: no whole answer within the {deadline:g} s deadline "

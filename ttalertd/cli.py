@@ -11,6 +11,7 @@ import sys
 import time
 
 import proc
+from ttalertd import __version__
 from ttalertd.config.loader import describe, find_config_path, load_config
 from ttalertd.config.records import Config, ConfigError
 from ttalertd.logsetup import REDACT, config_secrets, setup_logging
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "machine needs attention: load, CPU hogs, logins.")
     _run_options(parser, sub=False)
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
+    parser.add_argument("--version", action="version", version=f"ttalertd {__version__}")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     snap = subs.add_parser("snapshot", help="print what a tick would see; send nothing")
     _run_options(snap, sub=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -39,15 +40,30 @@ def setup_logging(log_file: str | None = None, level: int = logging.INFO) -> Non
         root.removeHandler(handler)
     handlers: list[logging.Handler] = [logging.StreamHandler()]  # stderr: stdout carries messages
     if log_file:
-        # only with --log: logging.handlers pulls in socket, pickle and queue (~6 ms of start-up)
-        from logging.handlers import WatchedFileHandler
-
-        # WatchedFileHandler reopens the file when logrotate moves it
-        handlers.append(WatchedFileHandler(log_file))
+        handlers.append(_private_log_file(log_file))
     for handler in handlers:
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.addFilter(REDACT)
         root.addHandler(handler)
+
+
+def _private_log_file(path: str) -> logging.Handler:
+    """A handler appending to `path`, reopened when logrotate moves it; a file it creates is 0600
+    (the log names hosts, users and numbers), whatever the umask."""
+    # only with --log: logging.handlers pulls in socket, pickle and queue (~6 ms of start-up)
+    import io
+    from logging.handlers import WatchedFileHandler
+
+    class PrivateWatchedFileHandler(WatchedFileHandler):
+        def _open(self) -> io.TextIOWrapper:
+            return open(self.baseFilename, self.mode, encoding=self.encoding,
+                        errors=self.errors, opener=_create_0600)
+
+    return PrivateWatchedFileHandler(path)
+
+
+def _create_0600(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def config_secrets(config) -> list[str]:

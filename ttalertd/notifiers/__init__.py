@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any, TextIO
 
@@ -25,7 +24,6 @@ __all__ = [
     "trial_message",
 ]
 
-log = logging.getLogger(__name__)
 
 TEST_LINE = "ttalertd test message: alerts from this host will reach you here."
 
@@ -35,7 +33,8 @@ def build_notifiers(config: Any, *, dry_run: bool, stdout: TextIO) -> list[Notif
     twilio = getattr(config, "twilio", None)
     segments = getattr(config, "sms_max_segments", SMS_MAX_SEGMENTS)
     if dry_run:  # once per message: what the phone would get where twilio is configured
-        return [ConsoleNotifier(stdout, sms_max_segments=segments if twilio else None)]
+        return [ConsoleNotifier(stdout, sms_max_segments=segments if twilio else None,
+                                dry_run=True)]
     notifiers: list[Notifier] = []
     if twilio is not None:
         for number in twilio.to:
@@ -81,11 +80,8 @@ def send_test_message(config: Any, host: str, stdout: TextIO) -> list[tuple[str,
             continue
         try:
             notifier.send(message)
-        except DeliveryError as error:
-            kind = "refused" if error.permanent else "failed, would retry"
-            log.error("test message to %s %s: %s", notifier.key, kind, error.detail)
+        except DeliveryError as error:  # the caller prints each result: no log line of its own
             results.append((notifier.key, False, error.detail))
         else:
-            log.info("test message sent to %s", notifier.key)
             results.append((notifier.key, True, ""))
     return results

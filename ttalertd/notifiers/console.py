@@ -18,9 +18,13 @@ class ConsoleNotifier:
     key = "console"
     rate_limited = True  # MAX_SMS_PER_HOUR counts the console too (interface.md section 6)
 
-    def __init__(self, stdout: TextIO, sms_max_segments: int | None = None) -> None:
+    def __init__(self, stdout: TextIO, sms_max_segments: int | None = None,
+                 *, dry_run: bool = False) -> None:
         self._stdout = stdout
         self.sms_max_segments = sms_max_segments
+        # the message is on stdout already: the delivery log line only says that one went there
+        # (one log line per event); --dry-run logs it whole all the same (interface.md section 1)
+        self.shows_message = not dry_run
 
     def rendering(self, message: Message) -> str:
         if self.sms_max_segments is None:

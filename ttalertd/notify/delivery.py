@@ -210,7 +210,10 @@ def _settle(outbox: Outbox, notifier: Notifier, entry: Entry, message: Message,
         return False
     del outbox.entries[entry.key]
     report.sent += 1
-    log.info("sent to %s: %s", notifier.key, _contents(entry, message).replace("\n", " / "))
+    if getattr(notifier, "shows_message", False):  # the console: the message is on stdout
+        log.info("sent to %s: %s", notifier.key, _what(entry))
+    else:
+        log.info("sent to %s: %s", notifier.key, _contents(entry, message).replace("\n", " / "))
     return True
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -150,6 +151,31 @@ def test_sigterm_stops_a_sleeping_daemon_promptly_with_its_state_saved(tmp_path)
         saved = json.load(f)["memory"]
     assert saved["sessions"] == [["alice", "pts/0", "10.0.0.5"]]
     assert any("state saved" in line for line in daemon.stderr)
+
+
+def test_a_shorter_interval_after_sighup_applies_without_waiting_out_the_old_one(tmp_path):
+    # the old interval is an hour: a tick before it is over can only come from the new one
+    daemon = Daemon(tmp_path, "defaults:\n" + QUIET_LIVE.format(interval=3600))
+    daemon.start()
+    try:
+        daemon.wait_for(lambda: any("started:" in line for line in daemon.stderr), "started")
+        started = next(line for line in daemon.stderr if "started:" in line)
+        assert f"config {daemon.config};" in started and "interval 3600 s;" in started
+        assert f"state {daemon.state};" in started and "notifiers console (--dry-run" in started
+        assert re.search(r"first tick \d\d:\d\d:\d\d$", started), started
+        assert daemon.ticks() == 0
+        # 1 s after the baseline has passed by now: the next tick is due at once, then every 1 s
+        daemon.write_config("defaults:\n" + QUIET_LIVE.format(interval=1))
+        daemon.proc.send_signal(signal.SIGHUP)
+        daemon.wait_ticks(2)
+        reloaded = [n for n, line in enumerate(daemon.stderr) if "config reloaded" in line]
+        first_tick = next(n for n, line in enumerate(daemon.stderr) if "ttalertd: tick " in line)
+        assert reloaded and reloaded[0] < first_tick
+        assert daemon.stop() == 0
+    finally:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait()
 
 
 def test_a_sighup_during_start_up_never_kills_the_daemon(tmp_path):

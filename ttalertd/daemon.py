@@ -83,17 +83,24 @@ def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
     replay = runner.source.is_replay
     try:
         runner.start()
-        next_at = time.monotonic() + runner.config.alert_interval
+        last_at = time.monotonic()  # the last tick's start; the baseline sample counts as one
+        next_at = last_at + runner.config.alert_interval
+        log.info("%s", startup_line(runner, first_tick_in=0.0 if replay else next_at - last_at))
         while not signals.stop:
             if not replay:
                 signals.sleep(next_at - time.monotonic())
             if signals.reload:
                 signals.reload = False
+                interval = runner.config.alert_interval
                 _reload(runner, reload_config)
+                if runner.config.alert_interval != interval:
+                    # one new interval after the last tick; at once if that time has passed
+                    next_at = last_at + runner.config.alert_interval
             if signals.stop:
                 break
             if not replay and time.monotonic() < next_at:
                 continue  # woken early by a reload
+            last_at = time.monotonic()
             try:
                 runner.tick()
             except Exhausted:
@@ -117,6 +124,22 @@ def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
         log.info("stopped; state saved to %s", runner.state_path)
     # stopped on request: kept messages wait for the next start; a finished replay tells
     return 0 if signals.stop else (1 if runner.undelivered else 0)
+
+
+def startup_line(runner: Runner, first_tick_in: float) -> str:
+    """What a newcomer needs to see at start: which config, where alerts go (notifier keys hold
+    no secret), the interval, the state and trace files, and when the first tick comes."""
+    config = runner.config
+    notifiers = [n.key for n in runner.notifiers]
+    if runner.dry_run:
+        notifiers = ["console (--dry-run: nothing is sent)"]
+    trace = runner.trace_path
+    first = ("at once (replay)" if runner.source.is_replay else
+             time.strftime("%H:%M:%S", time.localtime(time.time() + first_tick_in)))
+    return (f"started: config {config.path or 'none (built-in defaults)'}; notifiers "
+            f"{', '.join(notifiers) or 'none'}; interval {config.alert_interval:g} s; "
+            f"state {os.path.abspath(runner.state_path)}; "
+            f"trace {os.path.abspath(trace) if trace else 'off'}; first tick {first}")
 
 
 def _next_deadline(previous: float, interval: float) -> float:

@@ -49,6 +49,7 @@ class Runner:
         self._uptime_anchor: float | None = None
         self.send_guard = nullcontext  # the daemon's: lets a stop signal cut a send short
         self.extra_states: list[AlertState] = []  # Alertmanager states to post with the next tick
+        self.trace_path: str | None = None  # the trace file (section 12); the start-up line names it
         self.apply_config(config)
 
     def apply_config(self, config: Config) -> None:

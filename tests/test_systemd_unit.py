@@ -1,11 +1,15 @@
-"""ttalertd.service: the directives the README promises, and `systemd-analyze verify` on it."""
+"""ttalertd.service: its directives, `systemd-analyze verify` and `security` on it, its syscall filter."""
 
+import functools
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from cli_support import console_script
+from am_capture import Capture
+from cli_support import cli_env, console_script, ttalertd_command
+from twilio_standin import TwilioStandin
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT = REPO / "ttalertd.service"
@@ -70,6 +74,10 @@ def test_unit_has_the_documented_directives():
     assert service("ProtectProc") in ([], ["default"])
     assert service("ProcSubset") in ([], ["all"])
     assert service("PrivateUsers") in ([], ["no"])
+    # issue 19's hardening
+    assert service("SystemCallFilter")[0] == "@system-service"
+    assert service("PrivateMounts") == ["yes"] and service("RemoveIPC") == ["yes"]
+    assert service("RestrictAddressFamilies") == ["AF_UNIX AF_INET AF_INET6"]
 
 
 @needs_systemd_analyze
@@ -87,3 +95,89 @@ def test_systemd_analyze_verify_catches_a_broken_copy(tmp_path, directive, broke
     text = UNIT.read_text()
     assert directive in text
     assert verify_copy(tmp_path, text.replace(directive, broken)) != []
+
+
+def unit_copy(tmp_path: Path) -> Path:
+    unit = tmp_path / "ttalertd.service"
+    unit.write_text(UNIT.read_text().replace(INSTALLED_BIN, str(console_script(tmp_path))))
+    return unit
+
+
+@needs_systemd_analyze
+def test_systemd_analyze_security_exposure_is_at_most_2(tmp_path):
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=yes", "--no-pager", str(unit_copy(tmp_path))],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    found = re.search(r"Overall exposure level for ttalertd.service: (\d+\.\d+)", result.stdout)
+    assert found, result.stdout + result.stderr
+    assert float(found[1]) <= 2.0, result.stdout
+
+
+@functools.cache
+def syscall_group(name: str) -> frozenset[str]:
+    """The system calls of a systemd syscall group, nested groups expanded."""
+    out = subprocess.run(["systemd-analyze", "syscall-filter", name], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    calls: set[str] = set()
+    for line in out.splitlines()[1:]:
+        entry = line.strip()
+        if entry and not entry.startswith("#"):
+            calls |= syscall_group(entry) if entry.startswith("@") else {entry}
+    return frozenset(calls)
+
+
+def allowed_syscalls() -> frozenset[str]:
+    """What the unit's SystemCallFilter= lines let through: an allow list, then ~ deny lists."""
+    allowed: frozenset[str] | None = None
+    for value in service("SystemCallFilter"):
+        deny = value.startswith("~")
+        calls = frozenset().union(*(syscall_group(n) if n.startswith("@") else {n}
+                                    for n in value.lstrip("~").split()))
+        if deny:
+            assert allowed is not None, "a deny list first would allow everything else"
+            allowed -= calls
+        else:
+            allowed = calls if allowed is None else allowed | calls
+    assert allowed
+    return allowed
+
+
+TRACED_CONFIG = """\
+twilio:
+  account_sid: "{sid}"
+  auth_token: "{token}"
+  to: "+15551234567"
+  from: "+18885551234"
+  api_url: "{twilio}"
+webhook:
+  url: "{webhook}"
+"""
+
+
+@needs_systemd_analyze
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_the_syscall_filter_allows_every_call_a_run_a_send_and_test_sms_make(tmp_path):
+    # no systemd here to start the unit: its filter is checked against what the daemon calls,
+    # as strace saw it read the live /proc, utmp or logind's files, post and start the Twilio child
+    sid, token = "AC" + "0" * 32, "unit-test-token"
+    config = tmp_path / "credentials.yml"
+    with TwilioStandin(credentials={sid: token}) as twilio, Capture() as webhook:
+        config.write_text(TRACED_CONFIG.format(sid=sid, token=token, twilio=twilio.url,
+                                               webhook=webhook.url))
+        config.chmod(0o600)
+        runs = [("--once", "--dry-run", "--window", "0.2", "--state", str(tmp_path / "m.json")),
+                ("test-sms", "--config", str(config))]
+        for number, args in enumerate(runs):
+            trace = tmp_path / f"strace.{number}"
+            done = subprocess.run(["strace", "-f", "-qq", "-o", str(trace), *ttalertd_command(*args)],
+                                  capture_output=True, text=True, timeout=120, env=cli_env(),
+                                  cwd=tmp_path, check=False)
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert len(twilio.received) == 1 and len(webhook.posts) == 1  # the sends did happen
+    text = "".join((tmp_path / f"strace.{n}").read_text() for n in range(len(runs)))
+    used = set(re.findall(r"^\d+ +([a-z_0-9]+)\(", text, re.MULTILINE))
+    assert {"openat", "connect", "execve"} <= used  # strace saw the reads, the posts, the child
+    assert sorted(used - allowed_syscalls()) == []
+    # RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6; MemoryDenyWriteExecute=yes
+    assert set(re.findall(r"socket\((AF_[A-Z0-9]+)", text)) <= {"AF_UNIX", "AF_INET", "AF_INET6"}
+    assert "PROT_WRITE|PROT_EXEC" not in text

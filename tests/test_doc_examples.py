@@ -1,0 +1,150 @@
+"""Every example in README.md and docs/*.md that shows output is run, and prints what it shows.
+
+An example is a line of a fenced code block that starts with `$ ttalertd ` (continued on the
+next line after a trailing backslash), followed by its output up to the next `$ ` line or the
+end of the block. It runs through `sh -c` (so `| cat -A`
+and `"$(mktemp -u)"` work) with `ttalertd` this checkout's, in a fresh directory that holds no
+state and no config: only links to the repository paths the command names (`fixtures/...`).
+What it prints is stdout, then the lines of stderr that are not log records (an error line);
+the host name line of each message is the machine's own, so it is not compared.
+
+Show live output (which no test can reproduce) without the `$ ` prompt.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shlex
+import socket
+import subprocess
+from dataclasses import dataclass
+
+import pytest
+from cli_support import REPO, cli_env, console_script
+
+HOST = socket.gethostname()
+LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+@dataclass(frozen=True)
+class Example:
+    page: str  # relative to the repository root
+    line: int  # of the `$ ttalertd` line, 1-based
+    command: str
+    output: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.page}:{self.line}"
+
+
+def examples_of(page: str) -> list[Example]:
+    with open(os.path.join(REPO, page), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    found: list[Example] = []
+    in_block, current = False, None
+    for number, raw in enumerate(lines, 1):
+        if FENCE.match(raw):
+            if current is not None:
+                found.append(current)
+            in_block, current = not in_block, None
+            continue
+        if not in_block:
+            continue
+        text = raw.strip() if current is None else raw.rstrip()
+        if text.startswith("$ "):
+            if current is not None:
+                found.append(current)
+            current = (Example(page, number, text[2:], ()) if text.startswith("$ ttalertd ")
+                       or text == "$ ttalertd" else None)
+        elif current is not None and not current.output and current.command.endswith("\\"):
+            current = Example(page, current.line, current.command[:-1] + " " + text.strip(), ())
+        elif current is not None:
+            indent = len(lines[current.line - 1]) - len(lines[current.line - 1].lstrip())
+            current = Example(page, current.line, current.command,
+                              (*current.output, raw[indent:].rstrip()))
+    return found
+
+
+PAGES = ["README.md", *sorted(os.path.relpath(p, REPO)
+                              for p in glob.glob(os.path.join(REPO, "docs", "*.md")))]
+EXAMPLES = [example for page in PAGES for example in examples_of(page)]
+
+
+def test_the_pages_have_examples_to_run():
+    # the test below can fail: README.md's examples are found
+    assert any(example.page == "README.md" for example in EXAMPLES)
+
+
+def link_named_paths(command: str, directory: str) -> None:
+    """Link into `directory` the repository paths the command names by a relative path."""
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        words = command.split()
+    for word in words:
+        first = word.split("=", 1)[-1].split(os.sep, 1)[0]
+        if not first or first.startswith(("-", "/", "$")) or first in (".", ".."):
+            continue
+        target = os.path.join(REPO, first)
+        link = os.path.join(directory, first)
+        if os.path.exists(target) and not os.path.lexists(link):
+            os.symlink(target, link)
+
+
+def shown(done: subprocess.CompletedProcess[str]) -> list[str]:
+    errors = [line for line in done.stderr.splitlines() if not LOG_RECORD.match(line)]
+    return [*done.stdout.splitlines(), *errors]
+
+
+def is_host_line(actual: str, expected: str) -> bool:
+    """The first line of a message: this machine's name where the page shows another."""
+    for end in ("", "$"):  # as `cat -A` shows it
+        if actual == HOST + end and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*" + re.escape(end),
+                                                 expected):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=str)
+def test_the_example_prints_what_the_page_shows(example: Example, tmp_path):
+    bin_dir, run_dir = tmp_path / "bin", tmp_path / "run"
+    bin_dir.mkdir()
+    run_dir.mkdir()
+    console_script(bin_dir)
+    link_named_paths(example.command, str(run_dir))
+    env = cli_env(PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+                  TMPDIR=str(tmp_path))
+    done = subprocess.run(["sh", "-c", example.command], cwd=run_dir, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    actual = shown(done)
+    expected = list(example.output)
+    while expected and expected[-1] == "":  # a blank line before the fence is no output
+        expected.pop()
+    same = len(actual) == len(expected) and all(
+        a == e or is_host_line(a, e) for a, e in zip(actual, expected, strict=True))
+    assert same, (f"{example}: `{example.command}` printed (exit {done.returncode}):\n"
+                  + "\n".join(actual) + "\n--- the page shows:\n" + "\n".join(expected)
+                  + "\n--- its log:\n" + done.stderr[-2000:])
+
+
+def test_the_recorded_hostile_scenario_is_what_test_untrusted_writes(tmp_path):
+    # docs/messages.md replays fixtures/hostile; tests/test_untrusted.py builds the same scenario
+    from test_untrusted import write_hostile
+
+    write_hostile(str(tmp_path / "hostile"))
+    recorded = os.path.join(REPO, "fixtures", "hostile")
+
+    def files(root: str) -> dict[str, bytes]:
+        found = {}
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                path = os.path.join(folder, name)
+                with open(path, "rb") as f:
+                    found[os.path.relpath(path, root)] = f.read()
+        return found
+
+    written = files(str(tmp_path / "hostile"))
+    assert written and {k: v for k, v in files(recorded).items() if k != "README"} == written

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ttalertd.rules.alert import Alert
+from ttalertd.rules.alert import alert_from_json
 
 SessionKey = tuple[str, str, str]  # (user, line, host): a session's identity
 
@@ -93,17 +93,9 @@ def _check_condition(key: str, cond: Condition) -> None:
 
 
 def check_held(held: dict[str, Any]) -> None:
-    """Raise TypeError unless `held` is one held alert line, as Alert(**held) restores it."""
-    # a held alert is restored as Alert(**held) when quiet hours end
-    _require(set(held) <= set(Alert.__slots__), "held alert", "Alert fields only")
-    _require(all(isinstance(held.get(k), str) for k in ("kind", "text", "key")),
-             "held alert", "kind, text, key strings")
-    _require(isinstance(held.get("recovery", False), bool), "held alert", "recovery a bool")
-    _require(_is_number(held.get("starts_at", 0.0)), "held alert", "starts_at a number")
-    labels = held.get("labels", [])
-    _require(isinstance(labels, list | tuple) and all(
-        isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(s, str) for s in p)
-        for p in labels), "held alert", "labels string pairs")
+    """Raise TypeError unless `held` is one held alert line as the Alert codec reads it."""
+    _require(isinstance(held, dict) and alert_from_json(held) is not None, "held alert",
+             "kind, text, key strings; recovery a bool; labels string pairs; starts_at a number")
 
 
 def _require(ok: bool, where: str, what: str) -> None:

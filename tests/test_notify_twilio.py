@@ -256,3 +256,45 @@ def account_of(standin) -> TwilioAccount:
     account = TwilioAccount(SID, TOKEN, standin.url)
     assert TOKEN not in repr(account)
     return account
+
+
+def _twilio_children() -> list[int]:
+    found = []
+    for pid in _our_children():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"twilio_child.py" in f.read():
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_operations_from_two_threads_never_run_two_children_at_once(standin):
+    standin.hang = True  # the first operation holds its child until released
+    params = {"to": "+15551234567", "from_": "+1888", "body": "x"}
+    outcomes: list[object] = []
+
+    def operate() -> None:
+        try:
+            outcomes.append(run_twilio(account_of(standin), "messages.create", params))
+        except TwilioError as error:
+            outcomes.append(error)
+
+    first = threading.Thread(target=operate)
+    first.start()
+    deadline = time.monotonic() + 60
+    while standin.attempts == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = threading.Thread(target=operate)
+    second.start()
+    seen = set()
+    for _ in range(25):  # half a second: the second waits for the first's child
+        seen.add(len(_twilio_children()))
+        time.sleep(0.02)
+    assert standin.attempts == 1 and seen == {1}
+    standin.hang = False  # the first request ends unanswered; the second one then goes
+    first.join(60)
+    second.join(60)
+    assert standin.attempts == 2 and len(standin.received) == 1
+    assert sum(isinstance(o, TwilioError) for o in outcomes) == 1

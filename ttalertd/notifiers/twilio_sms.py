@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0  # seconds: the total deadline of one Twilio operation, start-up included
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "twilio_child.py")
+_ONE_CHILD = threading.Lock()  # each child is ~25 MB: the tree never holds two (sends run in threads)
 
 
 class TwilioError(DeliveryError):
@@ -75,7 +77,22 @@ def run_twilio(account: TwilioAccount, operation: str, params: dict[str, Any], *
     it the child is killed and TwilioError(permanent=False) says "timed out". A stop signal
     that interrupts the wait (the daemon's StopRequested) kills the child too. The auth token
     goes to the child on a pipe, never in argv or the environment, and never into any error.
+
+    At most one Twilio child lives at a time (each costs ~25 MB): a call made while another
+    runs (sends run side by side in threads) first waits for it, at most `deadline`, and then
+    gets its own full `deadline`.
     """
+    if not _ONE_CHILD.acquire(timeout=deadline):
+        raise TwilioError(f"twilio {operation}: timed out waiting {deadline:g} s for another "
+                          "Twilio operation to end", permanent=False)
+    try:
+        return _run_child(account, operation, params, deadline)
+    finally:
+        _ONE_CHILD.release()
+
+
+def _run_child(account: TwilioAccount, operation: str, params: dict[str, Any],
+               deadline: float) -> dict[str, Any]:  # fmt: skip
     import subprocess  # only when Twilio is used: the daemon's start-up stays lean
 
     request = json.dumps({

@@ -91,8 +91,8 @@ def render(text: str, max_segments: int) -> SmsBody:
     kept = shown[:1]  # the host name
     for index in range(1, len(shown)):
         after = len(shown) - index - 1 + earlier  # left out if this line is the last kept
-        marker = [f"(+{after} more)"] if after else []
-        if segments("\n".join([*kept, shown[index], *marker])) > max_segments:
+        tail = [f"(+{after} more)"] if after else []
+        if segments("\n".join([*kept, shown[index], *tail])) > max_segments:
             break
         kept.append(shown[index])
     cut = tuple(lines[len(kept):])

@@ -4,8 +4,6 @@ Alertmanager label (interface.md section 6)."""
 
 from __future__ import annotations
 
-import unicodedata
-
 # Cc: C0 and C1 controls, DEL, newline, CR, ESC; Cf: bidi overrides and isolates, zero-width
 # characters; Zl, Zp: line and paragraph separators; Cs: a lone surrogate no output can encode
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
@@ -20,5 +18,7 @@ def printable(text: str) -> str:
             return text
     elif text.isprintable() and UNDECODABLE not in text:
         return text
+    import unicodedata  # only here: most text never needs it, and start-up stays lean
+
     return "".join("?" if ch == UNDECODABLE or unicodedata.category(ch) in _HIDDEN_CATEGORIES
                    else ch for ch in text)

@@ -63,18 +63,20 @@ def imports(path: str, module: str) -> dict[str, bool]:
     return found
 
 
+WIRING = ("cli", "runner", "daemon", "__main__")
+
+
 def package_of(module: str) -> str:
-    """proc, ttalertd.<step> for the pipeline's packages, or ttalertd (the wiring) for the rest."""
+    """proc; ttalertd.<step> for a package of the pipeline or a shared module of ttalertd/;
+    `ttalertd (wiring)` for cli, runner and daemon."""
     parts = module.split(".")
     if parts[0] == "proc":
         return "proc"
-    if len(parts) >= 3 or (len(parts) == 2 and parts[1] in _SUBPACKAGES):
-        return ".".join(parts[:2])
-    return "ttalertd"
-
-
-_SUBPACKAGES = {name for name in os.listdir(os.path.join(REPO, "ttalertd"))
-                if os.path.isfile(os.path.join(REPO, "ttalertd", name, "__init__.py"))}
+    if len(parts) == 1:
+        return "ttalertd"
+    if len(parts) == 2 and parts[1] in WIRING:
+        return "ttalertd (wiring)"
+    return ".".join(parts[:2])
 
 
 def graph(by_module: bool = False) -> dict[str, dict[str, bool]]:

@@ -15,6 +15,7 @@ import json
 import re
 import signal
 import time
+from datetime import datetime
 
 import pytest
 from am_capture import Capture
@@ -134,6 +135,13 @@ def test_three_daemons_tell_on_a_dead_peer_once_and_never_on_a_planned_stop(tmp_
                        and ticks_logged(tmp_path, "web1") >= 2, WAIT, "web1 seen again")
             stopped_at = time.time()
             stop(daemons["web3"], signal.SIGTERM)
+            for url in urls:  # its last word: alive through the grace, saying when it stopped
+                [last] = [a for a in active_alerts(url, "TTAlertHeartbeat")
+                          if a["labels"]["instance"] == "web3"]
+                stopping = datetime.fromisoformat(last["annotations"]["stopping"]).timestamp()
+                ends = datetime.fromisoformat(last["endsAt"]).timestamp()
+                assert stopped_at - 1 <= stopping <= time.time()
+                assert ends == pytest.approx(stopping + GRACE_SECONDS, abs=0.01)
             [(teller, line, texted_at)] = wait_until(
                 lambda: peer_texts(capture, "peer web3"), GRACE_SECONDS + WAIT, "web3 silent")
             assert texted_at >= stopped_at + GRACE_SECONDS, "told inside the grace"

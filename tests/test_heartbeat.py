@@ -168,3 +168,19 @@ def test_a_trickling_switch_cannot_hold_a_ping_past_its_deadline(caplog):
         thread.join(5)
         listener.close()
     assert "not pinged" in caplog.text and SECRET not in caplog.text
+
+
+def test_check_config_and_its_errors_never_show_the_switch_url_path(tmp_path):
+    from ttalertd.config.loader import describe, load_config
+    from ttalertd.config.records import ConfigError
+
+    cfg = tmp_path / "credentials.yml"
+    cfg.write_text(f'heartbeat:\n  url: "https://hc-ping.com/{SECRET}"\n')
+    summary = describe(load_config(str(cfg)))
+    assert "heartbeat to https://hc-ping.com" in summary and SECRET not in summary
+    for bad in (f"ftp://hc-ping.com/{SECRET}", f"https://hc-ping.com/{SECRET} x",
+                f"https://hc-ping.com:99999/{SECRET}"):
+        cfg.write_text(f'heartbeat:\n  url: "{bad}"\n')
+        with pytest.raises(ConfigError) as caught:
+            load_config(str(cfg))
+        assert str(caught.value).startswith("heartbeat.url: ") and SECRET not in str(caught.value)

@@ -228,13 +228,15 @@ def _destinations(config: Config) -> str:
         parts.append(f"Alertmanager at {count} URL{'s' if count != 1 else ''}")
     if config.webhook is not None:
         parts.append(f"webhook to {redact_url(config.webhook.url)}")
+    if not parts:
+        parts.append("console notifier (no twilio, alertmanager or webhook)")
     if config.alertmanager is not None and config.alertmanager.watch_peers:
         parts.append("watching peers")
     if config.heartbeat is not None:
         from ttalertd.notifiers.heartbeat import shown_url  # its path or query is a secret
 
         parts.append(f"heartbeat to {shown_url(config.heartbeat.url)}")
-    return ", ".join(parts) if parts else "console notifier (no twilio, alertmanager or webhook)"
+    return ", ".join(parts)
 
 
 def _non_default_quality_keys(config: Config) -> str:

@@ -5,8 +5,8 @@ next line after a trailing backslash), followed by its output up to the next `$ 
 end of the block. It runs through `sh -c` (so `| cat -A`
 and `"$(mktemp -u)"` work) with `ttalertd` this checkout's, in a fresh directory that holds no
 state and no config: only links to the repository paths the command names (`fixtures/...`).
-What it prints is stdout, then the lines of stderr that are not log records (an error line);
-the host name line of each message is the machine's own, so it is not compared.
+What it prints is stdout, or where there is none what stderr says besides its log records (an
+error line); the host name line of each message is the machine's own, so it is not compared.
 
 Show live output (which no test can reproduce) without the `$ ` prompt.
 """
@@ -95,8 +95,17 @@ def link_named_paths(command: str, directory: str) -> None:
 
 
 def shown(done: subprocess.CompletedProcess[str]) -> list[str]:
-    errors = [line for line in done.stderr.splitlines() if not LOG_RECORD.match(line)]
-    return [*done.stdout.splitlines(), *errors]
+    """stdout; where there is none, what stderr says besides the log (an error, a usage)."""
+    if done.stdout:
+        return done.stdout.splitlines()
+    said, in_record = [], False
+    for line in done.stderr.splitlines():
+        if LOG_RECORD.match(line):
+            in_record = True  # a record's continuation lines (a message logged whole) go too
+        elif not in_record or line.startswith(("ttalertd: ", "usage: ")):
+            in_record = False
+            said.append(line)
+    return said
 
 
 def is_host_line(actual: str, expected: str) -> bool:
@@ -130,21 +139,25 @@ def test_the_example_prints_what_the_page_shows(example: Example, tmp_path):
                   + "\n--- its log:\n" + done.stderr[-2000:])
 
 
-def test_the_recorded_hostile_scenario_is_what_test_untrusted_writes(tmp_path):
-    # docs/messages.md replays fixtures/hostile; tests/test_untrusted.py builds the same scenario
+def tree_files(root: str) -> dict[str, bytes]:
+    found = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, root)] = f.read()
+    found.pop("README", None)
+    return found
+
+
+def test_the_recorded_scenarios_the_docs_replay_are_what_their_writers_write(tmp_path):
+    # fixtures/hostile (docs/messages.md) and fixtures/login-storm (docs/delivery.md) are
+    # recorded copies of what the tests build: they must not drift apart
+    from faults_helpers import write_login_storm
     from test_untrusted import write_hostile
 
     write_hostile(str(tmp_path / "hostile"))
-    recorded = os.path.join(REPO, "fixtures", "hostile")
-
-    def files(root: str) -> dict[str, bytes]:
-        found = {}
-        for folder, _dirs, names in os.walk(root):
-            for name in names:
-                path = os.path.join(folder, name)
-                with open(path, "rb") as f:
-                    found[os.path.relpath(path, root)] = f.read()
-        return found
-
-    written = files(str(tmp_path / "hostile"))
-    assert written and {k: v for k, v in files(recorded).items() if k != "README"} == written
+    write_login_storm(str(tmp_path / "login-storm"), 8)
+    for name in ("hostile", "login-storm"):
+        written = tree_files(str(tmp_path / name))
+        assert written and tree_files(os.path.join(REPO, "fixtures", name)) == written, name

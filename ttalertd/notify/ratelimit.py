@@ -40,10 +40,11 @@ def hold(outbox: Outbox, alerts: Sequence[Alert], now: float, max_per_hour: int)
         return
     outbox.held = merge_lines([*outbox.held, *(Line(a, now, held=True) for a in alerts)],
                               lambda line: line.alert)
-    log.warning("rate limit: %d messages delivered in the last hour (MAX_SMS_PER_HOUR %d); "
-                "%d lines held, not sent yet (%d held in all):\n%s",
-                delivered_in_hour(outbox, now), max_per_hour, len(alerts), len(outbox.held),
-                "\n".join(a.text for a in alerts))
+    delivered = delivered_in_hour(outbox, now)
+    for alert in alerts:  # one record per line: each held line greppable, in full
+        log.warning("rate limit: %d messages delivered in the last hour (MAX_SMS_PER_HOUR %d); "
+                    "held, not sent yet (%d lines held): %s", delivered, max_per_hour,
+                    len(outbox.held), alert.text)
 
 
 def release(outbox: Outbox) -> list[Line]:

@@ -298,3 +298,39 @@ def test_operations_from_two_threads_never_run_two_children_at_once(standin):
     second.join(60)
     assert standin.attempts == 2 and len(standin.received) == 1
     assert sum(isinstance(o, TwilioError) for o in outcomes) == 1
+
+
+def test_the_token_is_in_neither_the_childs_argv_nor_its_environment(standin, monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)  # the documented way to keep it out of files
+    standin.hang = True
+    errors: list[TwilioError] = []
+
+    def operate() -> None:
+        try:
+            run_twilio(account_of(standin), "messages.create",
+                       {"to": "+15551234567", "from_": "+1888", "body": "x"}, deadline=60)
+        except TwilioError as error:
+            errors.append(error)
+
+    sender = threading.Thread(target=operate)
+    sender.start()
+    deadline = time.monotonic() + 60
+    while standin.attempts == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (child,) = _twilio_children()
+    with open(f"/proc/{child}/cmdline", "rb") as f:
+        argv = f.read()
+    with open(f"/proc/{child}/environ", "rb") as f:
+        environ = f.read()
+    standin.hang = False
+    sender.join(60)
+    assert b"twilio_child.py" in argv and b"PATH=" in environ
+    assert TOKEN.encode() not in argv and TOKEN.encode() not in environ
+    assert errors and TOKEN not in errors[0].detail
+
+
+def test_a_token_that_is_also_a_json_word_leaves_the_answer_whole():
+    with TwilioStandin() as open_standin:  # takes any credentials
+        result = run_twilio(TwilioAccount(SID, "status", open_standin.url), "messages.create",
+                            {"to": "+15551234567", "from_": "+1888", "body": "x"})
+    assert result["status"] == "queued" and result["sid"].startswith("SM")

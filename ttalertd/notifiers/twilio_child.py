@@ -164,10 +164,19 @@ def main() -> int:
         answer: dict[str, Any] = {"result": perform(request, answers)}
     except Exception as error:  # noqa: BLE001  # every failure becomes one answer line
         answer = {"error": _describe(error, answers)}
-    token = request.get("auth_token") or ""
-    text = json.dumps(answer)
-    sys.stdout.write((text.replace(token, "***") if token else text) + "\n")
+    sys.stdout.write(json.dumps(_redacted(answer, request.get("auth_token") or "")) + "\n")
     return 0
+
+
+def _redacted(value: Any, token: str) -> Any:
+    """`value` with the token replaced in every string (the keys and the JSON itself untouched)."""
+    if isinstance(value, str):
+        return value.replace(token, "***") if token else value
+    if isinstance(value, dict):
+        return {key: _redacted(item, token) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, token) for item in value]
+    return value
 
 
 if __name__ == "__main__":

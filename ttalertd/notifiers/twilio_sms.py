@@ -101,7 +101,9 @@ def _run_child(account: TwilioAccount, operation: str, params: dict[str, Any],
         "params": params,
     }).encode()  # fmt: skip
     started = time.monotonic()
-    child = subprocess.Popen([sys.executable or "python3", "-I", "-S", CHILD],
+    # the token travels on stdin only: not even a TWILIO_AUTH_TOKEN of ours goes to the child
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TWILIO_")}
+    child = subprocess.Popen([sys.executable or "python3", "-I", "-S", CHILD], env=env,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)  # fmt: skip
     try:

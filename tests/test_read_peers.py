@@ -128,6 +128,15 @@ def test_hostile_or_foreign_records_are_skipped_and_the_rest_kept(caplog):
     assert "pts/9\nweb9" not in caplog.text
 
 
+def test_a_flood_of_instances_is_cut_to_max_peers(caplog):
+    from ttalertd.read.peers import MAX_PEERS
+
+    with FakeAlertmanager([heartbeat(f"host{n:05d}") for n in range(MAX_PEERS + 50)]) as am:
+        seen = read_heartbeats(config(am.url))
+    assert len(seen) == MAX_PEERS and seen[0].instance == "host00000"
+    assert f"over {MAX_PEERS} hosts" in caplog.text
+
+
 @pytest.mark.skipif(AM_BINARY is None or AMTOOL is None,
                     reason="needs Debian's prometheus-alertmanager (alertmanager, amtool)")
 def test_a_silenced_heartbeat_on_a_real_alertmanager_is_still_alive(tmp_path):

@@ -97,6 +97,16 @@ def test_only_the_lowest_live_name_texts_and_the_dead_or_stopping_do_not_count()
     assert judge([], PeerMemory({"web4": Peer(T0 - 60)}), host="web9").told != ()
 
 
+def test_the_known_peers_are_bounded_the_oldest_going_first():
+    from ttalertd.rules.peers import MAX_KNOWN
+
+    memory = PeerMemory({f"old{n:04d}": Peer(last_seen=T0 - 600 + n) for n in range(MAX_KNOWN)})
+    verdict = judge(["web2", "new1", "new2"], memory)
+    assert len(verdict.memory.hosts) == MAX_KNOWN
+    assert {"new1", "new2"} <= set(verdict.memory.hosts)
+    assert "old0000" not in verdict.memory.hosts and "old0002" in verdict.memory.hosts
+
+
 def test_a_peer_back_is_told_by_the_lowest_other_host_not_by_itself():
     memory = PeerMemory({"web1": Peer(last_seen=T0 - 120, silent_since=T0 - 60)})
     assert judge(["web1", "web2", "web3"], memory, host="web2").told != ()

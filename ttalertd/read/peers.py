@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 READ_DEADLINE = 10.0  # seconds for all URLs together
 ANSWER_CAP = 8 * 1024 * 1024  # a fleet's heartbeats are a few KB; more is not read
 NAME_MAX = 64  # a host name is at most this long (interface.md section 2)
+MAX_PEERS = 1000  # hosts watched at most: the peers part stays small whatever is posted
 _warned: set[str] = set()  # bad records seen: told once per run, not every tick
 
 
@@ -59,7 +60,12 @@ def read_heartbeats(config: AlertmanagerConfig, *, deadline: float = READ_DEADLI
             known = union.get(heartbeat.instance)
             if known is None or (heartbeat.stopping and not known.stopping):
                 union[heartbeat.instance] = heartbeat
-    return tuple(union[name] for name in sorted(union))
+    names = sorted(union)
+    if len(names) > MAX_PEERS:  # a flood of made-up instances must not grow the state file
+        _warn_once(f"over {MAX_PEERS} hosts post heartbeats: only the first {MAX_PEERS} by name "
+                   "are watched")
+        names = names[:MAX_PEERS]
+    return tuple(union[name] for name in names)
 
 
 def _read_one(config: AlertmanagerConfig, url: str, deadline: float,

@@ -15,6 +15,7 @@ from ttalertd.rules.alert import PEER_KIND, Alert
 from ttalertd.state.peers import Peer, PeerMemory
 
 LocalTime = Callable[[float], time.struct_time]
+MAX_KNOWN = 1000  # peers remembered at most, so that the state file stays small
 
 
 @dataclass(slots=True, frozen=True)
@@ -59,6 +60,9 @@ def check_peers(seen: tuple[PeerHeartbeat, ...] | None, memory: PeerMemory, conf
         elif peer.silent_since is None:  # absent from every answer: its heartbeat ran out
             peer.silent_since = now
             lines.append(_alert(name, _silent_text(name, peer, local), now))
+    if len(memory.hosts) > MAX_KNOWN:  # made-up names by the thousand: the oldest go unsaid
+        for name in sorted(memory.hosts, key=lambda n: memory.hosts[n].last_seen)[:-MAX_KNOWN]:
+            del memory.hosts[name]
     # a stopping host's heartbeat lives on through its grace: it must not be the one to tell;
     # nor is the peer a line is about (a host back from the dead does not know it was missed)
     candidates = {host, *(name for name, hb in live.items() if not hb.stopping)}

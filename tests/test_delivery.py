@@ -247,7 +247,8 @@ def test_permanent_refusal_is_dropped_and_logged_once(caplog):
     caplog.set_level(logging.INFO)
     report = tick(outbox, [load(0)], [phone], T0)
     assert (report.sent, report.kept, report.refused, report.dropped) == (0, 0, 1, 0)
-    assert report.refusals == [(phone.key, "twilio HTTP 400, error 21211: invalid To")]
+    assert [(key, error.detail) for key, error in report.refusals] == [
+        (phone.key, "twilio HTTP 400, error 21211: invalid To")]
     assert report.undelivered and outbox.entries == {}
     for n in range(1, 5):
         assert not flush(outbox, [phone], now=T0 + n, tick=n, ticks_per_hour=60).undelivered

@@ -15,8 +15,11 @@ from ttalertd.config.records import Config
 from ttalertd.notifiers import build_notifiers
 from ttalertd.notify import delivery
 from ttalertd.notify.message import AlertState
+from ttalertd.phone.desk import PhoneDesk
+from ttalertd.phone.memory import PhoneMemory
 from ttalertd.read.reading import Reading
 from ttalertd.read.source import Source, read
+from ttalertd.rules.alert import Alert
 from ttalertd.rules.evaluate import Verdict, evaluate
 from ttalertd.rules.peers import PeerVerdict, check_peers
 from ttalertd.state.peers import PeerMemory
@@ -47,6 +50,9 @@ class Runner:
         self.lost = False  # a message of this run was refused for good or aged out
         self.kept = False  # the last flush left a message waiting for a later try
         self._uptime_anchor: float | None = None
+        self.started: float | None = None  # the baseline's clock: no older reply counts
+        # a phone part dropped as damaged is empty: no reply sent before this start counts
+        self.phone = PhoneDesk(PhoneMemory.from_json(self.state.phone))
         self.send_guard = nullcontext  # the daemon's: lets a stop signal cut a send short
         self.extra_states: list[AlertState] = []  # Alertmanager states to post with the next tick
         self.trace_path: str | None = None  # the trace file (section 12); the start-up line names it
@@ -56,6 +62,7 @@ class Runner:
         """New values apply from the next tick; the remembered state is kept."""
         self.config = config
         self.notifiers = build_notifiers(config, dry_run=self.dry_run, stdout=self.stdout)
+        self.phone.configure(config, dry_run=self.dry_run, stdout=self.stdout)
 
     def start(self) -> None:
         """Take the baseline sample; with no state, its logins and boot id are already known."""
@@ -83,23 +90,37 @@ class Runner:
         self.last_time = reading.time
         peers = self._judge_peers(reading.time)
         local = time.localtime(reading.time)
-        verdict = evaluate(reading, self.state.memory, self.config,
-                           minute_of_day=local.tm_hour * 60 + local.tm_min,
-                           local=time.localtime, peer_lines=peers.told if peers else ())
+        minute = local.tm_hour * 60 + local.tm_min
+        now = self._clock(reading)
+        peer_firing = peers.firing if peers else ()
+        muted, acked = self.phone.before_rules(
+            self.host, reading, self.state.memory.conditions, peer_firing, now=now,
+            started=now if self.started is None else self.started)
+        verdict = evaluate(reading, self.state.memory, self.config, minute_of_day=minute,
+                           local=time.localtime, peer_lines=peers.told if peers else (),
+                           muted=muted, acknowledged=acked)
         self.state.memory = verdict.memory
         if verdict.reset:
             log.info("RESET_INTERVAL reached: remembered load and process names cleared")
-        now = self._clock(reading)
         tick = verdict.memory.tick
-        delivery.enqueue(self.outbox, host=self.host, alerts=verdict.lines,
-                         states=self.alert_states(reading, verdict, peers),
-                         notifiers=self.notifiers,
+        told = self.phone.refusal_lines()  # Twilio refused: every other way says so, once
+        # a refusal alone is not sent back to the number that refused
+        to = self.notifiers if verdict.lines or not told else [
+            n for n in self.notifiers if n.key not in self.phone.refused_keys()]
+        delivery.enqueue(self.outbox, host=self.host, alerts=[*verdict.lines, *told],
+                         states=self.alert_states(reading, verdict, peers, told), notifiers=to,
                          now=now, tick=tick, max_per_hour=self.config.max_sms_per_hour)
+        quiet = self.config.quiet_hours is not None and self.config.quiet_hours.contains(minute)
+        call = self.phone.call((*verdict.firing, *peer_firing), now=now, quiet=quiet, muted=muted,
+                               told=told)
+        for caller in self.phone.callers:  # calls have their own caps, not MAX_SMS_PER_HOUR
+            delivery.keep(self.outbox, caller.key, self.host, alerts=call, now=now, tick=tick)
         self.save()  # everything this tick must deliver is on disk before the first try
         with self.send_guard():
             report = self.report = delivery.flush(
-                self.outbox, self.notifiers, now=now, tick=tick,
+                self.outbox, [*self.notifiers, *self.phone.callers], now=now, tick=tick,
                 ticks_per_hour=self._ticks_per_hour(), max_per_hour=self.config.max_sms_per_hour)
+            self.phone.after_flush(report.refusals, report.delivered_to)
             self.lost |= report.refused > 0 or report.dropped > 0
             self.kept = report.kept > 0
             if self.config.heartbeat is not None and not self.dry_run:
@@ -111,11 +132,11 @@ class Runner:
         self._log_summary(tick, reading, verdict, report)
         return verdict
 
-    def alert_states(self, reading: Reading, verdict: Verdict, peers: PeerVerdict | None = None
-                     ) -> list[AlertState]:
-        """What Alertmanager gets this tick: the rules' conditions and events, the silent peers
-        (every watching host posts them), the heartbeat, then any extra states appended to
-        `extra_states` before the tick."""
+    def alert_states(self, reading: Reading, verdict: Verdict, peers: PeerVerdict | None = None,
+                     told: list[Alert] | None = None) -> list[AlertState]:
+        """What Alertmanager gets this tick: the rules' conditions and events, the refusals told
+        elsewhere, the silent peers (every watching host posts them), the heartbeat, then any
+        extra states appended to `extra_states` before the tick."""
         config = self.config.alertmanager
         if config is None or self.dry_run:  # --dry-run never posts
             self.extra_states.clear()
@@ -125,7 +146,8 @@ class Runner:
         firing, resolved = verdict.firing, verdict.resolved
         if peers is not None:
             firing, resolved = firing + peers.firing, resolved + peers.resolved
-        states = tick_states(firing, resolved, verdict.events, self.host, config.labels,
+        events = (*verdict.events, *(told or ()))  # a refusal is TTAlertNotifierFailed
+        states = tick_states(firing, resolved, events, self.host, config.labels,
                              sample_time=reading.time, alert_interval=self.config.alert_interval,
                              started=self.outbox.started)
         states += self._heartbeat(reading.time)
@@ -142,6 +164,7 @@ class Runner:
         self.state.outbox = self.outbox.to_json()
         self.state.alertmanager = self.outbox.alertmanager_json()
         self.state.peers = self.peers.to_json()
+        self.state.phone = self.phone.memory.to_json()
         save_state(self.state_path, self.state)
 
     def _judge_peers(self, now: float) -> PeerVerdict | None:

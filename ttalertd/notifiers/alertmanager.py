@@ -20,7 +20,7 @@ from ttalertd.untrusted import printable
 ALERTNAMES = {
     "load": "TTAlertLoad", "cpu": "TTAlertCPU", "memory": "TTAlertMemory", "swap": "TTAlertSwap",
     "disk": "TTAlertDisk", "login": "TTAlertLogin", "logout": "TTAlertLogout",
-    "reboot": "TTAlertReboot", PEER_KIND: "TTAlertPeerSilent",
+    "reboot": "TTAlertReboot", PEER_KIND: "TTAlertPeerSilent", "notifier": "TTAlertNotifierFailed",
 }
 FIRING_AHEAD = 4  # ALERT_INTERVALs a firing condition's endsAt lies ahead of its tick
 API_PATH = "/api/v2/alerts"

@@ -45,7 +45,8 @@ class FlushReport:
     kept: int = 0
     refused: int = 0
     dropped: int = 0  # lines and states given up on (a day old), each logged in full
-    refusals: list[tuple[str, str]] = field(default_factory=list)  # (key, why), for other notifiers
+    refusals: list[tuple[str, DeliveryError]] = field(default_factory=list)  # told elsewhere
+    delivered_to: set[str] = field(default_factory=set)  # keys that took a message
 
     @property
     def undelivered(self) -> bool:
@@ -194,7 +195,7 @@ def _settle(outbox: Outbox, notifier: Notifier, entry: Entry, message: Message,
     if isinstance(outcome, DeliveryError) and outcome.permanent:
         del outbox.entries[entry.key]
         report.refused += 1
-        report.refusals.append((notifier.key, outcome.detail))
+        report.refusals.append((notifier.key, outcome))
         log.error("refused for good by %s, not retried: %s\n%s were:\n%s", notifier.key,
                   outcome.detail, what, _contents(entry, message))
         return False
@@ -210,6 +211,7 @@ def _settle(outbox: Outbox, notifier: Notifier, entry: Entry, message: Message,
         return False
     del outbox.entries[entry.key]
     report.sent += 1
+    report.delivered_to.add(notifier.key)
     if getattr(notifier, "shows_message", False):  # the console: the message is on stdout
         log.info("sent to %s: %s", notifier.key, _what(entry))
     else:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 # kinds, as the webhook body and the Alertmanager alertname use them
 CONDITION_KINDS = ("load", "cpu", "memory", "swap", "disk")
-EVENT_KINDS = ("login", "logout", "reboot")
+EVENT_KINDS = ("login", "logout", "reboot", "notifier")  # notifier: a refusal told elsewhere
 PEER_KIND = "peer"  # a silent peer: a condition of another host, told as an event line
 
 

@@ -27,19 +27,26 @@ class Verdict:
     firing: tuple[Alert, ...]  # every condition alerted and not recovered
     memory: AlertMemory
     reset: bool  # RESET_INTERVAL was reached at the end of this tick
-    held: int  # lines held back for quiet hours this tick
+    held: int  # lines held back for quiet hours or a mute this tick
 
 
 LocalTime = Callable[[float], time.struct_time]  # the host's time zone: epoch -> local time
 
 
 def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of_day: int,
-             local: LocalTime, peer_lines: tuple[Alert, ...] = ()) -> Verdict:
+             local: LocalTime, peer_lines: tuple[Alert, ...] = (),
+             muted: frozenset[str] = frozenset(),
+             acknowledged: frozenset[str] = frozenset()) -> Verdict:
     """One tick. `minute_of_day` is the sample's local time, for QUIET_HOURS; `local` turns any
     other time the lines show into local time (the caller's zone: the rules read no clock).
-    `peer_lines` (rules.peers) are told after the reboot line and held as conditions are."""
+    `peer_lines` (rules.peers) are told after the reboot line and held as conditions are.
+    `muted` kinds are held as in quiet hours (`login` holds logouts too); `acknowledged`
+    condition keys are not repeated at a reset (interface.md section 11)."""
     memory = copy.deepcopy(memory)
     memory.tick += 1
+    for key in acknowledged:  # a reset before the ack must not repeat it either
+        if (cond := memory.conditions.get(key)) is not None and cond.firing:
+            cond.told = True
     reboots = check_reboot(reading, memory, local)
     events = reboots + check_logins(reading.sessions, memory, config, reading.time)
     changes = check_load(reading.load, memory, config, reading.time)
@@ -49,28 +56,33 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
     resolved = tuple(a for a, change in changes if change is Change.RECOVER)
     told = [a for a, change in changes if change is Change.FIRE or config.notify_recovery]
     quiet = config.quiet_hours is not None and config.quiet_hours.contains(minute_of_day)
-    lines = list(events)
-    if quiet:
-        for alert in (*peer_lines, *told):
-            _hold(memory.held, alert)
-    else:
-        lines[len(reboots):len(reboots)] = peer_lines  # event lines: reboot, peer, logins
-        lines += [_restored(a) for a in memory.held] + told
-        memory.held = []
+
+    def holds(kind: str) -> bool:
+        if kind in ("login", "logout"):
+            return "login" in muted
+        return kind != "reboot" and (quiet or kind in muted)
+
+    lines = [a for a in (*reboots, *peer_lines, *events[len(reboots):]) if not holds(a.kind)]
+    released = [_restored(a) for a in memory.held if not holds(str(a.get("kind")))]
+    memory.held = [a for a in memory.held if holds(str(a.get("kind")))]
+    held = [a for a in (*events, *peer_lines, *told) if holds(a.kind)]
+    for alert in held:
+        _hold(memory.held, alert)
+    lines += released + [a for a in told if not holds(a.kind)]
 
     memory.ticks_since_reset += 1
     reset = memory.ticks_since_reset >= config.reset_interval
     if reset:
         memory.ticks_since_reset = 0
-        for cond in memory.conditions.values():
-            cond.told, cond.level = False, None
+        for key, cond in memory.conditions.items():
+            if key not in acknowledged:  # an acknowledged condition is not repeated
+                cond.told, cond.level = False, None
 
     firing = tuple(
         Alert(c.kind, c.text, k, labels=tuple(c.labels.items()), starts_at=c.since)
         for k, c in memory.conditions.items() if c.firing
     )
-    return Verdict(tuple(lines), tuple(events), resolved, firing, memory, reset,
-                   len(told) + len(peer_lines) if quiet else 0)
+    return Verdict(tuple(lines), tuple(events), resolved, firing, memory, reset, len(held))
 
 
 def _hold(held: list[dict], alert: Alert) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ttalertd.phone.memory import check_phone_part
 from ttalertd.rules.alert import CONDITION_KINDS
 from ttalertd.state.memory import AlertMemory, check_held
 from ttalertd.state.peers import peers_part
@@ -89,7 +90,7 @@ PARTS: dict[str, tuple[str, PartCheck]] = {
     "alertmanager": ("the kept Alertmanager posts", json_object),
     "memory": ("the rules' memory", _rules_memory),
     "peers": ("the peers", peers_part),
-    "phone": ("the phone's memory", json_object),
+    "phone": ("the phone's memory", check_phone_part),
 }
 _DAMAGE = (DamagedPart, ValueError, KeyError, TypeError, AttributeError, ArithmeticError,
            RecursionError)

@@ -1,0 +1,1 @@
+"""The phone as the other end (interface.md section 11): replies, commands, calls, refusals."""

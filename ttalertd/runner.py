@@ -111,7 +111,10 @@ class Runner:
                          states=self.alert_states(reading, verdict, peers, told), notifiers=to,
                          now=now, tick=tick, max_per_hour=self.config.max_sms_per_hour)
         quiet = self.config.quiet_hours is not None and self.config.quiet_hours.contains(minute)
-        call = self.phone.call((*verdict.firing, *peer_firing), now=now, quiet=quiet, muted=muted,
+        # a silent peer is called about by the host that texts about it (section 10's teller)
+        teller = {a.key for a in (peers.told if peers else ()) if not a.recovery}
+        ours = [a for a in peer_firing if a.key in teller or a.key in self.phone.memory.incidents]
+        call = self.phone.call((*verdict.firing, *ours), now=now, quiet=quiet, muted=muted,
                                told=told)
         for caller in self.phone.callers:  # calls have their own caps, not MAX_SMS_PER_HOUR
             delivery.keep(self.outbox, caller.key, self.host, alerts=call, now=now, tick=tick)

@@ -68,7 +68,7 @@ class Host:
 
 def write_config(path: str, api_url: str, *, commands: bool = True, call: list[str] | None = None,
                  to: list[str] | None = None, webhook: str | None = None,
-                 **defaults: object) -> str:
+                 alertmanager: str | None = None, **defaults: object) -> str:
     twilio: dict[str, object] = {"account_sid": SID, "auth_token": TOKEN,
                                  "to": to or [OWNER], "from": TWILIO_NUMBER, "api_url": api_url,
                                  "commands": commands}
@@ -78,6 +78,8 @@ def write_config(path: str, api_url: str, *, commands: bool = True, call: list[s
                               "defaults": {"MAX_SMS_PER_HOUR": 60, **defaults}}
     if webhook:
         doc["webhook"] = {"url": webhook}
+    if alertmanager:
+        doc["alertmanager"] = {"urls": [alertmanager]}
     with open(path, "w") as out:
         json.dump(doc, out)  # JSON is YAML
     os.chmod(path, 0o600)

@@ -141,10 +141,11 @@ def test_a_failed_call_is_kept_and_retried(twilio, phone):
     assert "disk /var 3 percent free" in twilio.calls[0].twiml
 
 
-def test_a_21610_refusal_reaches_the_webhook_and_the_other_number(twilio, phone):
-    hook = Capture()
+def test_a_21610_refusal_reaches_the_webhook_alertmanager_and_the_other_number(twilio, phone):
+    hook, am = Capture(), Capture()
     try:
-        run = phone(step=60.0, call=None, to=[OWNER, OTHER_OWNER], webhook=hook.url + "/ops")
+        run = phone(step=60.0, call=None, to=[OWNER, OTHER_OWNER], webhook=hook.url + "/ops",
+                    alertmanager=am.url)
         twilio.number_faults[OWNER] = Fault(400, 21610, "Attempt to send to unsubscribed "
                                             "recipient")
         run.tick(var_free=3.0)
@@ -158,10 +159,15 @@ def test_a_21610_refusal_reaches_the_webhook_and_the_other_number(twilio, phone)
         assert to_other == [f"web1\n{DISK_LINE}", f"web1\n{line}"]
         attempts_to_owner = twilio.requests["POST Messages"] - len(twilio.received)
         assert attempts_to_owner == 1  # the refused number is not sent its own refusal
+        failed = [a for post in am.posts for a in post.body
+                  if a["labels"]["alertname"] == "TTAlertNotifierFailed"]
+        assert [(a["labels"]["instance"], a["annotations"]["summary"]) for a in failed] == [
+            ("web1", line)]
         run.tick(var_free=3.0)
         assert len(hook.posts) == 2  # told once
     finally:
         hook.close()
+        am.close()
 
 
 def test_calls_at_most_six_an_hour_over_every_incident():

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
 import proc
 
 FIXTURES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
-if FIXTURES_DIR not in sys.path:  # fixtures/ is not a package: its writer is imported by name
-    sys.path.insert(0, FIXTURES_DIR)
 
 
 def scenario_path(name: str) -> str:

@@ -10,12 +10,7 @@ import subprocess
 import sys
 
 from cli_support import cli_env, ttalertd_command
-
-FIXTURES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
-if FIXTURES_DIR not in sys.path:
-    sys.path.insert(0, FIXTURES_DIR)
-
-from fixture_writer import (  # fixtures/ is not a package: found through sys.path
+from fixture_writer import (  # fixtures/ is not a package: on pytest's pythonpath
     BOOT_RECORDS,
     BTIME,
     USER_PROCESS,

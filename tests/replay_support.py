@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 
 from cli_support import REPO, cli_env, run_ttalertd
+from make_incidents import INCIDENTS  # fixtures/incidents is on pytest's pythonpath
 
 INCIDENTS_DIR = os.path.join(REPO, "fixtures", "incidents")
-sys.path.insert(0, INCIDENTS_DIR)
-
-from make_incidents import INCIDENTS
 
 HOST = socket.gethostname()  # the first line of every message is the live host's name
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 
-import pytest
-
-BENCH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
-sys.path.insert(0, BENCH_DIR)
-
-import bench_daemon
+import bench_daemon  # benchmarks/ is on pytest's pythonpath
 import bench_monit
 import bench_report
 import bench_start
 import bench_tick
+import pytest
 import tree_memory
 from bench_children import idle_children
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 from cli_support import REPO, cli_env
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-from import_graph import graph, imports, modules  # tools/ is not a package
+from import_graph import graph, imports, modules  # tools/ is on pytest's pythonpath
 
 
 def test_no_proc_module_imports_ttalertd():

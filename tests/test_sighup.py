@@ -7,16 +7,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from cli_support import ttalertd_command
-from replay_support import HOST, INCIDENTS_DIR, env
-
-sys.path.insert(0, os.path.dirname(INCIDENTS_DIR))
-from fixture_writer import USER_PROCESS, utmp  # fixtures/ is not a package
+from fixture_writer import USER_PROCESS, utmp  # fixtures/ is on pytest's pythonpath
+from replay_support import HOST, env
 
 WAIT = 15.0  # generous bound for anything the daemon should do within a few ticks
 QUIET_LIVE = ("  ALERT_INTERVAL: {interval}\n  LOAD_AVG_MAX: 100000\n  CPU_LIMIT: 100000\n"

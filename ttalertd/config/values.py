@@ -6,11 +6,11 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 
+from ttalertd.config.records import ConfigError
+
 TYPE_CHECKING = False  # typing costs ~3 ms of every start; Any is for annotations only
 if TYPE_CHECKING:
     from typing import Any
-
-from ttalertd.config.records import ConfigError
 
 _E164 = re.compile(r"\+\d{8,15}")
 _PHONE_CHARS = re.compile(r"[+\d\s().-]*")

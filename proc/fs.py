@@ -230,11 +230,11 @@ class ProcFS:
         data = _read_or_skip(self.path("statvfs.json"))
         if data is None:
             return {}
-        result = {}
+        result: dict[str, tuple[int, int, int]] = {}
         try:
             for mountpoint, values in json.loads(data).items():
-                numbers = tuple(int(values[key]) for key in ("bsize", "blocks", "bavail"))
-                result[mountpoint] = numbers
+                result[mountpoint] = (int(values["bsize"]), int(values["blocks"]),
+                                      int(values["bavail"]))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("%s: malformed, disks left out: %s", self.path("statvfs.json"), exc)
             return {}

@@ -46,6 +46,7 @@ class StatReader:
         for name in names:
             if not name.isdigit():
                 continue
+            data: bytes | None = None
             fd = kept.pop(name, None)
             if fd is not None:
                 try:
@@ -57,8 +58,8 @@ class StatReader:
                     fd = None
             if fd is None:
                 data, fd = self._open_and_read(name, keep=len(fresh) < room)
-                if data is None:
-                    continue
+            if data is None:
+                continue
             if fd is not None:
                 fresh[name] = fd
             if len(data) >= _STAT_MAX:  # never on Linux; read the whole file to be safe

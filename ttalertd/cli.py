@@ -16,12 +16,16 @@ from ttalertd.config.loader import describe, find_config_path, load_config
 from ttalertd.config.records import Config, ConfigError
 from ttalertd.logsetup import REDACT, config_secrets, setup_logging
 
+TYPE_CHECKING = False  # typing stays off the start-up path (issue 14): Any is for mypy only
+if TYPE_CHECKING:
+    from typing import Any
+
 log = logging.getLogger("ttalertd")
 
 
 def _run_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
     # on a subcommand the defaults are suppressed so options given before it are not overwritten
-    d = {"default": argparse.SUPPRESS} if sub else {}
+    d: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
     parser.add_argument("--config", metavar="PATH", help="config file (credentials.yml)", **d)
     parser.add_argument("--state", metavar="PATH", help="state file (memory.json)", **d)
     parser.add_argument("--dry-run", action="store_true", help="print messages, send nothing", **d)

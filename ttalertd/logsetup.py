@@ -53,11 +53,14 @@ def _private_log_file(path: str) -> logging.Handler:
     # only with --log: logging.handlers pulls in socket, pickle and queue (~6 ms of start-up)
     import io
     from logging.handlers import WatchedFileHandler
+    from typing import cast
 
     class PrivateWatchedFileHandler(WatchedFileHandler):
         def _open(self) -> io.TextIOWrapper:
-            return open(self.baseFilename, self.mode, encoding=self.encoding,
-                        errors=self.errors, opener=_create_0600)
+            # the handler owns the stream and closes it (as the stdlib's _open does)
+            return cast(io.TextIOWrapper, open(self.baseFilename, self.mode,
+                                               encoding=self.encoding, errors=self.errors,
+                                               opener=_create_0600))
 
     return PrivateWatchedFileHandler(path)
 

@@ -7,7 +7,8 @@ import logging
 import math
 import socket
 import time
-from contextlib import nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
 import proc
@@ -53,7 +54,8 @@ class Runner:
         self.started: float | None = None  # the baseline's clock: no older reply counts
         # a phone part dropped as damaged is empty: no reply sent before this start counts
         self.phone = PhoneDesk(PhoneMemory.from_json(self.state.phone))
-        self.send_guard = nullcontext  # the daemon's: lets a stop signal cut a send short
+        # the daemon's: lets a stop signal cut a send short
+        self.send_guard: Callable[[], AbstractContextManager[None]] = nullcontext
         self.extra_states: list[AlertState] = []  # Alertmanager states to post with the next tick
         self.trace_path: str | None = None  # the trace file (section 12); the start-up line names it
         self.apply_config(config)
@@ -84,6 +86,8 @@ class Runner:
 
     def tick(self) -> Verdict:
         """Evaluate the next sample against the previous one; raises readings.Exhausted."""
+        if self.prev is None:
+            raise RuntimeError("Runner.tick() before start(): no baseline sample")
         cur = self.source.snapshot()
         reading = _calendar_clock(read(self.prev, cur, self.source.fs, self.config.top_n))
         self.prev = cur

@@ -45,13 +45,13 @@ class Runner:
         self.outbox = delivery.Outbox.from_json(self.state.outbox, self.state.alertmanager)
         self.report = delivery.FlushReport()  # the last flush's, refusals included
         self.peers = PeerMemory.from_json(self.state.peers)  # load_state checked the part
-        self.started: float | None = None  # the baseline's sample time: the heartbeat's startsAt
+        # the baseline's sample time: the heartbeat's startsAt; no reply older than it counts
+        self.started: float | None = None
         self.last_time: float | None = None  # the last tick's sample time
         self.prev: proc.Snapshot | None = None
         self.lost = False  # a message of this run was refused for good or aged out
         self.kept = False  # the last flush left a message waiting for a later try
         self._uptime_anchor: float | None = None
-        self.started: float | None = None  # the baseline's clock: no older reply counts
         # a phone part dropped as damaged is empty: no reply sent before this start counts
         self.phone = PhoneDesk(PhoneMemory.from_json(self.state.phone))
         # the daemon's: lets a stop signal cut a send short

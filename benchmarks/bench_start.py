@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -34,8 +32,8 @@ runpy.run_module("ttalertd", run_name="__main__", alter_sys=True)
 """
 
 
-_PYCACHE = tempfile.mkdtemp(prefix="ttalertd-bench-pyc-")
-atexit.register(shutil.rmtree, _PYCACHE, True)
+# one per user, reused run after run (stale files are recompiled): a killed run leaves no litter
+_PYCACHE = os.path.join(tempfile.gettempdir(), f"ttalertd-bench-pyc-{os.getuid()}")
 
 
 def clean_env() -> dict[str, str]:

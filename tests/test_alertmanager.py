@@ -228,3 +228,18 @@ def test_malformed_kept_state_is_dropped_not_fatal(am):
     p = Poster([first.url], outbox=outbox)
     assert p.post([LOAD], sample_time=T0, tick=1).kept == 0
     assert names(first.posts[0]) == ["TTAlertLoad"]
+
+
+def test_a_backlog_goes_in_batches_of_at_most_a_thousand_alerts(am):
+    first, _ = am
+    p = Poster([first.url])
+    many = [Alert("login", f"user{n} logged on pts/{n}", f"login:{n}") for n in range(2500)]
+    first.statuses = [503]
+    assert p.post([LOAD], events=many, sample_time=T0, tick=1).kept == 1
+    for tick in (2, 3, 4):
+        p.post([LOAD], sample_time=T0 + 60 * tick, tick=tick)
+    sizes = [len(post.body) for post in first.posts]
+    assert sizes == [1000, 1000, 503]  # the load's latest state rides with every batch
+    summaries = [a["annotations"]["summary"] for post in first.posts for a in post.body]
+    assert sorted(s for s in summaries if "logged on" in s) == sorted(a.text for a in many)
+    assert p.kept() == []

@@ -93,7 +93,7 @@ def test_no_sliding_hour_ever_holds_more_than_the_limit_after_a_five_hour_outage
         tick(outbox, [login(minute), load(minute)], [phone], T0 + 60 * minute, minute)
         deliveries += [T0 + 60 * minute] * (len(phone.sent) - before)
     first = phone.messages[0]
-    assert first.text.startswith(f"{HOST}\nkept since 22:13:\n")  # one message, not 300
+    assert first.text.startswith(f"{HOST}\n{login(0).text}\n")  # one message, not 300
     assert len(first.alerts) == 301 + 1  # every login, and the latest load line only
     assert deliveries[0] == T0 + 300 * 60
     for start in deliveries:
@@ -122,7 +122,7 @@ def test_merged_lines_keep_every_login_and_the_latest_of_each_condition_reboot_f
         tick(outbox, alerts, [phone], T0 + 60 * n, n)
     phone.fail = None
     tick(outbox, [], [phone], T0 + 600, 30)  # nothing new: at the end of the backoff
-    lines = [HOST, "kept since 22:13:", reboot.text, login(1).text, login(2).text, "load 2",
+    lines = [HOST, reboot.text, login(1).text, login(2).text, "load 2",
              disk.text, back.text, "load 3"]
     assert phone.sent == ["\n".join(lines)]
 
@@ -157,7 +157,7 @@ def test_a_full_hour_is_no_try_and_no_failure_for_a_kept_message():
     report = flush(outbox, [phone], now=T0 + 60, tick=1, ticks_per_hour=60, max_per_hour=10)
     assert phone.tries == 0 and report.kept == 1 and outbox.entries[phone.key].attempts == 0
     flush(outbox, [phone], now=T0 + 3600, tick=60, ticks_per_hour=60, max_per_hour=10)
-    assert phone.sent == [f"{HOST}\nkept since 22:11:\nload 1"]
+    assert phone.sent == [f"{HOST}\nload 1"]
 
 
 def keep_for(outbox, notifier, alerts, now, n=0):

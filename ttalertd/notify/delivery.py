@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 HOUR = 3600.0
 MAX_AGE = 24 * HOUR  # a line not delivered within a day is dropped, with its text in the log
+MAX_POST_STATES = 1000  # alerts in one Alertmanager POST (~300 KB): a backlog goes in batches
 
 
 @dataclass(slots=True)
@@ -116,21 +117,33 @@ def merge_states(kept: list[KeptState]) -> list[KeptState]:
 def message_for(entry: Entry, now: float) -> tuple[Message, list[str]]:
     """The one message an entry's lines make, and the lines cut from its text (1600 characters).
 
-    Lines from earlier ticks come first under a header that says from when: `held since 14:02:`
-    when the rate limit held any of them, else `kept since 14:02:` (kept through an outage)."""
-    before = [line for line in entry.lines if line.at != now]  # this tick's lines have its time
-    earlier = ordered_alerts(line.alert for line in before)
-    current = ordered_alerts(line.alert for line in entry.lines if line.at == now)
+    Lines the rate limit held come first under a header that says from when (`held since
+    14:02:`), then the rest (kept through an outage, and the tick's own), events first."""
+    held = [line for line in entry.lines if line.held]
+    earlier = ordered_alerts(line.alert for line in held)
+    current = ordered_alerts(line.alert for line in entry.lines if not line.held)
     lines: list[str] = []
-    if before:
-        word = "held" if any(line.held for line in before) else "kept"
-        since = time.strftime("%H:%M", time.localtime(min(line.at for line in before)))
-        lines.append(f"{word} since {since}:")
+    if held:
+        since = time.strftime("%H:%M", time.localtime(min(line.at for line in held)))
+        lines.append(f"held since {since}:")
     lines += message_lines(earlier) + message_lines(current)
     text, cut = fit(entry.host, lines)
     message = Message(entry.host, text, (*earlier, *current), created=now,
-                      states=tuple(kept.state for kept in entry.states), lines=tuple(lines))
+                      states=tuple(kept.state for kept in post_batch(entry.states)),
+                      lines=tuple(lines))
     return message, cut
+
+
+def post_batch(states: list[KeptState]) -> list[KeptState]:
+    """What one Alertmanager POST carries: every condition's state and the oldest events, at
+    most MAX_POST_STATES in all; the rest goes with the next tick's post (after an outage)."""
+    if len(states) <= MAX_POST_STATES:
+        return states
+    conditions = [kept for kept in states if not kept.state.event][:MAX_POST_STATES]
+    room = MAX_POST_STATES - len(conditions)
+    events = [kept for kept in states if kept.state.event][:room]
+    chosen = {id(kept) for kept in [*conditions, *events]}
+    return [kept for kept in states if id(kept) in chosen]
 
 
 def flush(outbox: Outbox, notifiers: Sequence[Notifier], *, now: float, tick: int,
@@ -209,6 +222,14 @@ def _settle(outbox: Outbox, notifier: Notifier, entry: Entry, message: Message,
         log.error("unexpected failure sending to %s; %s kept for a retry", notifier.key, what,
                   exc_info=outcome)
         return False
+    if len(message.states) < len(entry.states):  # one batch of a backlog went: the rest next
+        posted = set(message.states)
+        entry.states = [kept for kept in entry.states if kept.state not in posted]
+        entry.attempts, entry.next_try_tick = 0, tick + 1
+        report.sent += 1
+        log.info("sent to %s: %d alerts, %d more kept for the next tick", notifier.key,
+                 len(message.states), len(entry.states))
+        return True
     del outbox.entries[entry.key]
     report.sent += 1
     report.delivered_to.add(notifier.key)

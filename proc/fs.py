@@ -217,7 +217,7 @@ class ProcFS:
         usages = []
         for mount in real_mounts(parse_mounts(data), live=recorded is None):
             if recorded is None:
-                st = _or_skip(os.statvfs, mount.mountpoint)
+                st = _or_skip(os.statvfs, mount.path or mount.mountpoint)
                 numbers = None if st is None else (st.f_frsize, st.f_blocks, st.f_bavail)
             else:
                 numbers = recorded.get(mount.mountpoint)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from proc._text import decode
 
@@ -30,6 +30,9 @@ class Mount:
     device: str
     mountpoint: str
     fstype: str
+    # the path as the kernel has it, for statvfs: `mountpoint` shows a byte that is no UTF-8
+    # as U+FFFD, and no such path exists
+    path: bytes = field(default=b"", compare=False, repr=False)
 
 
 @dataclass(slots=True, frozen=True)
@@ -46,23 +49,27 @@ class DiskUsage:
         return 100.0 * self.bavail / self.blocks if self.blocks else 100.0
 
 
-def _unescape(field: bytes) -> str:
+def _unescape(raw: bytes) -> bytes:
     """The kernel writes space, tab, newline and backslash as \\040, \\011, \\012, \\134."""
     # the escapes stand for bytes: unescape first, then decode (\\303\\251 is one "é")
-    return decode(_OCTAL_ESCAPE.sub(lambda m: bytes((int(m.group(1), 8),)), field))
+    return _OCTAL_ESCAPE.sub(lambda m: bytes((int(m.group(1), 8),)), raw)
 
 
 def parse_mounts(data: bytes) -> list[Mount]:
     """Parse 'device mountpoint fstype options 0 0' lines; a short line is skipped with a warning."""
     mounts = []
-    for number, line in enumerate(data.splitlines(), 1):
-        fields = line.split()
+    # lines end at \n only: the kernel escapes a newline in a path but writes a CR as it is
+    for number, line in enumerate(data.split(b"\n"), 1):
+        # fields part at spaces only: a CR or a form feed in a path is the path's
+        fields = [part for part in line.split(b" ") if part]
         if not fields:
             continue
         if len(fields) < 3:
             log.warning("mounts line %d: too few fields, skipped: %r", number, line[:80])
             continue
-        mounts.append(Mount(_unescape(fields[0]), _unescape(fields[1]), _unescape(fields[2])))
+        path = _unescape(fields[1])
+        mounts.append(Mount(decode(_unescape(fields[0])), decode(path),
+                            decode(_unescape(fields[2])), path))
     return mounts
 
 

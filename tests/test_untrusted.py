@@ -177,3 +177,15 @@ def test_an_alert_kept_by_an_older_version_is_made_printable_on_the_way_out():
                           started={})
     assert dict(state.labels)["remote_host"] == f"x?{FORGED}"
     assert state.summary == f"eve logged on pts/1 from x?{FORGED}"
+
+
+def test_a_mount_point_that_is_no_utf8_is_shown_with_question_marks_and_statvfs_gets_its_bytes():
+    [mount] = parse_mounts(b"/dev/sdc1 /media/eve/\\377\\376key vfat rw 0 0\n")
+    assert printable(mount.mountpoint) == "/media/eve/??key"
+    assert mount.path == b"/media/eve/\xff\xfekey"  # the path that exists
+
+
+def test_a_carriage_return_in_a_mount_point_forges_no_mount():
+    # the kernel escapes space, tab, newline and backslash, not CR
+    [mount] = parse_mounts(b"eve@fuse /home/eve/a\r/dev/vda9\\040/boot ext4 rw 0 0\n")
+    assert mount.device == "eve@fuse" and printable(mount.mountpoint) == "/home/eve/a?/dev/vda9 /boot"

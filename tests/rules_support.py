@@ -48,6 +48,7 @@ class Tick:
     new_pids: frozenset[int] = frozenset()
     other_pids: frozenset[int] = frozenset()  # running but not ranked
     top_n: int = 8
+    identities: dict[int, tuple[int, str]] | None = None  # pid -> (start time, name)
 
 
 def reading(tick: Tick, time: float) -> Reading:
@@ -70,6 +71,7 @@ def reading(tick: Tick, time: float) -> Reading:
         boot_id=tick.boot_id,
         btime=tick.btime,
         new_pids=tick.new_pids,
+        identities=tick.identities,
     )
 
 

@@ -20,7 +20,7 @@ def load_line(one: float) -> str:
 # load (issue 4 and 9)
 
 def test_load_alerts_only_above_the_limit_and_above_the_load_last_alerted():
-    run = Run(config(RESET_INTERVAL=100))
+    run = Run(config(RESET_INTERVAL=100, LOAD_ESCALATE_RATIO=1))
     got = run.ticks(Tick(load=1.2), Tick(load=1.5), Tick(load=1.4), Tick(load=2.0),
                     Tick(load=2.0), Tick(load=1.9))
     assert got == [[], [load_line(1.5)], [], [load_line(2.0)], [], []]

@@ -103,16 +103,17 @@ def test_quiet_hours_hold_conditions_and_send_one_digest_when_they_end(utc):
     night, morning = 23 * 60 + 30, 7 * 60
     assert run.tick(Tick(load=3.0, top=[row(5, "stress", 90.0)], boot_id="a"),
                     minute_of_day=night) == []
-    # logins and reboots are never held
-    assert run.tick(Tick(load=3.0, top=[row(5, "stress", 90.0)], sessions=[ALICE],
+    # the reboot ended stress (held: "exited"); logins and reboots are never held
+    assert run.tick(Tick(load=3.0, top=[], sessions=[ALICE],
                          boot_id="b", btime=1_764_012_000),
-                    minute_of_day=2 * 60) == ["rebooted at 2025-11-24 19:20",
+                    minute_of_day=2 * 60) == [
+        "rebooted at 2025-11-24 19:20 (down 182 min, no clean shutdown: last tick 16:17)",
                                               "alice logged on pts/0 from 10.0.0.5"]
     assert run.tick(Tick(load=0.2, sessions=[ALICE], boot_id="b"), minute_of_day=6 * 60 + 59) == []
-    assert run.verdicts[-1].held == 2  # load back to normal, stress exited
+    assert run.verdicts[-1].held == 1  # load back to normal
     assert run.tick(Tick(load=0.2, sessions=[ALICE], boot_id="b"), minute_of_day=morning) == [
         "load average 3.00 1.80 0.90 (limit 1.2)", "cpu 90.0% pid 5 bob stress: stress",
-        "load back to normal: 0.20 0.12 0.06", "stress (pid 5) exited"]
+        "stress (pid 5) exited", "load back to normal: 0.20 0.12 0.06"]
     assert run.tick(Tick(load=0.2, sessions=[ALICE], boot_id="b"), minute_of_day=morning) == []
 
 

@@ -81,6 +81,7 @@ def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
     signals = Signals()
     runner.send_guard = signals.sending
     replay = runner.source.is_replay
+    finished = False
     try:
         runner.start()
         last_at = time.monotonic()  # the last tick's start; the baseline sample counts as one
@@ -105,6 +106,7 @@ def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
                 runner.tick()
             except Exhausted:
                 log.info("replay finished: no more samples")
+                finished = True  # a replay out of samples is a clean stop
                 break
             except StopRequested:
                 log.info("stop signal during a send: the undelivered message stays kept")
@@ -114,6 +116,8 @@ def run_daemon(runner: Runner, reload_config: Callable[[], Config]) -> int:
             next_at = _next_deadline(next_at, runner.config.alert_interval)
     finally:
         runner.send_guard = nullcontext
+        if signals.stop or finished:
+            runner.mark_stopped()  # saved just below: "clean shutdown" in the next reboot line
         runner.save()
         if signals.stop:  # a planned stop: peers wait PEER_STOP_GRACE_MINUTES before telling
             try:

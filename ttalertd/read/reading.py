@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 TYPE_CHECKING = False  # not typing's: typing costs ~3 ms of every start
@@ -27,6 +28,34 @@ class Reading:
     btime: int | None
     # pids that are not the previous sample's process (absent, reused or rebooted): no CPU streak
     new_pids: frozenset[int] = frozenset()
+    # pid -> (start time in clock ticks after boot, name) of every process of the sample, so a
+    # pid that now belongs to another process is told apart; None where not known (old callers)
+    identities: Mapping[int, tuple[int, str]] | None = None
+    # the busiest processes (cpu above 0, at most TRACE_ROWS) for the trace; () when not ranked
+    busiest: tuple[proc.ProcessRow, ...] = ()
+
+
+TRACE_ROWS = 20  # a trace keeps this many busy processes: a backtest may rank up to TOP_N 20
+
+
+class Identities(Mapping[int, tuple[int, str]]):
+    """pid -> (start time, name), read from a sample's stat records when asked (2,000 pids: no
+    copy per tick)."""
+
+    __slots__ = ("_stats",)
+
+    def __init__(self, stats: Mapping[int, proc.PidStat]) -> None:
+        self._stats = stats
+
+    def __getitem__(self, pid: int) -> tuple[int, str]:
+        stat = self._stats[pid]
+        return stat.starttime, stat.comm
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._stats)
+
+    def __len__(self) -> int:
+        return len(self._stats)
 
 
 @dataclass(slots=True, frozen=True)

@@ -33,19 +33,26 @@ def alert_line(row: proc.ProcessRow) -> str:
     return f"cpu {row.cpu}% pid {row.pid} {user} {printable(row.name)}: {printable(cmdline)}"
 
 
-def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tuple[Alert, Change]]:
+def check_cpu(reading: Reading, memory: AlertMemory, config: Config, *, rebooted: bool = False
+              ) -> list[tuple[Alert, Change]]:
     limit = config.cpu_limit
     rows = [r for r in reading.top if r.cpu is not None and not excluded(r, config)]
-    over = [r for r in rows if r.cpu > limit]
+    # a process born inside the window is measured over its own short life (a 50 ms helper shows
+    # 90%): it cannot alert; its streak starts with its first whole window it lived through
+    grown = [r for r in rows if r.pid not in reading.new_pids]
+    over = [r for r in grown if (r.cpu or 0.0) > limit]
     # streaks follow one process: a pid seen in one sample only can never hold two ticks
     streaks: dict[int, list[float]] = {}
     for r in over:
-        # a reused pid is another process: its streak starts again
-        known = None if r.pid in reading.new_pids else memory.cpu_streaks.get(r.pid)
-        count, since = known or (0, reading.time)
-        streaks[r.pid] = [count + 1, since]
+        start = _start(reading, r.pid)
+        known = None if rebooted else memory.cpu_streaks.get(r.pid)
+        if known is not None and len(known) > 2 and start is not None and known[2] != start:
+            known = None  # the pid now belongs to another process (across a restart too)
+        count, since = (known[0], known[1]) if known else (0, reading.time)
+        streaks[r.pid] = [count + 1, since] + ([start] if start is not None else [])
     memory.cpu_streaks = streaks
-    out: list[tuple[Alert, Change]] = []
+    # recoveries first: a condition ended (exited at a reboot) lets its name alert afresh
+    out = _recoveries(reading, rows, memory, config, rebooted=rebooted)
     for row in over:
         k = key(row.name)
         cond = memory.conditions.get(k)
@@ -53,34 +60,51 @@ def check_cpu(reading: Reading, memory: AlertMemory, config: Config) -> list[tup
             continue
         cond = cond or Condition(kind="cpu", since=streaks[row.pid][1])
         cond.firing = cond.told = True
-        cond.pid = row.pid
+        cond.pid, cond.start = row.pid, _start(reading, row.pid)
         cond.text = alert_line(row)
         cond.labels = {"process": printable(row.name)}
         memory.conditions[k] = cond
         out.append((Alert("cpu", cond.text, k, labels=(("process", printable(row.name)),),
                           starts_at=cond.since), Change.FIRE))
-    out.extend(_recoveries(reading, rows, memory, config))
     return out
 
 
+def _start(reading: Reading, pid: int) -> int | None:
+    if reading.identities is None:
+        return None
+    identity = reading.identities.get(pid)
+    return None if identity is None else identity[0]
+
+
+def _same_process(reading: Reading, cond: Condition, name: str) -> bool:
+    """The condition's pid is still the process alerted about: same start time and name."""
+    if reading.identities is None:  # a caller without identities: only the pid sets are known
+        return cond.pid in reading.pids and cond.pid not in reading.new_pids
+    identity = reading.identities.get(cond.pid) if cond.pid is not None else None
+    if identity is None or identity[1] != name:
+        return False
+    return cond.start is None or identity[0] == cond.start
+
+
 def _recoveries(reading: Reading, rows: list[proc.ProcessRow], memory: AlertMemory,
-                config: Config) -> list[tuple[Alert, Change]]:
+                config: Config, *, rebooted: bool) -> list[tuple[Alert, Change]]:
     floor = below(config.cpu_limit, config.recover_ratio)
-    out = []
+    out: list[tuple[Alert, Change]] = []
     for k, cond in list(memory.conditions.items()):
         if cond.kind != "cpu" or not cond.firing:
             continue
         name = k[len("cpu:"):]
-        busy = [r for r in rows if r.name == name and r.cpu >= floor]
+        busy = [] if rebooted else [r for r in rows if r.name == name and (r.cpu or 0.0) >= floor]
         if busy:
             if cond.pid not in {r.pid for r in busy}:
-                cond.pid = busy[0].pid  # another process of that name carries the incident on
+                # another process of that name carries the incident on
+                cond.pid, cond.start = busy[0].pid, _start(reading, busy[0].pid)
             continue
-        if cond.pid in reading.pids and cond.pid not in reading.new_pids:  # not a reused pid
+        if not rebooted and cond.pid is not None and _same_process(reading, cond, name):
             if not _known_below(cond.pid, reading, floor):
                 continue  # out of the top N, but not known to be under the line
             text = f"{printable(name)} (pid {cond.pid}) back under {config.cpu_limit:g}% cpu"
-        else:
+        else:  # gone, its pid reused by another process, or a reboot ended every process
             text = f"{printable(name)} (pid {cond.pid}) exited"
         del memory.conditions[k]
         out.append((Alert("cpu", text, k, recovery=True, labels=(("process", printable(name)),),

@@ -48,9 +48,11 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
         if (cond := memory.conditions.get(key)) is not None and cond.firing:
             cond.told = True
     reboots = check_reboot(reading, memory, local)
+    rebooted = bool(reboots)  # every process of the old boot is gone, whatever its pid shows now
+    memory.last_tick, memory.stopped = reading.time, None  # this run goes on: no stop yet
     events = reboots + check_logins(reading.sessions, memory, config, reading.time)
     changes = check_load(reading.load, memory, config, reading.time)
-    changes += check_cpu(reading, memory, config)
+    changes += check_cpu(reading, memory, config, rebooted=rebooted)
     changes += check_resources(reading, memory, config)
 
     resolved = tuple(a for a, change in changes if change is Change.RECOVER)

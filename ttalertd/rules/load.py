@@ -1,4 +1,4 @@
-"""Load rule: the 1-minute load over LOAD_AVG_MAX, and above the load last alerted."""
+"""Load rule: the 1-minute load over LOAD_AVG_MAX, and above the load last alerted x LOAD_ESCALATE_RATIO."""
 
 from __future__ import annotations
 
@@ -43,9 +43,11 @@ def check_load(
                            starts_at=since), change)]
         return []
     memory.conditions[KEY] = cond
-    # a higher load within one incident alerts again, as the original did
+    # within one incident only a clearly higher load alerts again: LOAD_ESCALATE_RATIO x the
+    # last alerted figure (1: any new peak, as the original did), so a load hovering at its
+    # limit is one line, not one per wobble
     escalated = cond.firing and change is None and load.one > limit and (
-        cond.level is None or load.one > cond.level)
+        cond.level is None or load.one > round(cond.level * config.load_escalate_ratio, 9))
     if change is Change.FIRE or escalated:
         cond.level = load.one
         cond.text = f"load average {figures(load)} (limit {limit:g})"

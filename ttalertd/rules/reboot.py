@@ -19,5 +19,20 @@ def check_reboot(reading: Reading, memory: AlertMemory,
     if previous is None or previous == reading.boot_id:
         return []
     booted = reading.btime if reading.btime is not None else reading.time - (reading.uptime or 0)
-    when = time.strftime("%Y-%m-%d %H:%M", local(booted))
-    return [Alert("reboot", f"rebooted at {when}", f"reboot:{reading.boot_id}", starts_at=booted)]
+    text = f"rebooted at {time.strftime('%Y-%m-%d %H:%M', local(booted))}{_downtime(memory, booted, local)}"
+    return [Alert("reboot", text, f"reboot:{reading.boot_id}", starts_at=booted)]
+
+
+def _downtime(memory: AlertMemory, booted: float,
+              local: Callable[[float], time.struct_time]) -> str:
+    """' (down 6 min, clean shutdown)': how long since the daemon last ran, and how it stopped,
+    which tells a planned reboot from a crash or a power cut; '' where the state does not say."""
+    last = memory.stopped if memory.stopped is not None else memory.last_tick
+    if last is None:
+        return ""
+    down = max(0, int((booted - last) // 60))
+    if memory.stopped is not None:
+        return f" (down {down} min, clean shutdown)"
+    assert memory.last_tick is not None
+    return (f" (down {down} min, no clean shutdown: last tick "
+            f"{time.strftime('%H:%M', local(memory.last_tick))})")

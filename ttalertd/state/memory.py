@@ -22,6 +22,7 @@ class Condition:
     told: bool = False  # its line went out since the last reset
     level: float | None = None  # load: the figure last alerted, so only a higher one alerts again
     pid: int | None = None  # cpu: the process alerted about, for its recovery line
+    start: int | None = None  # cpu: that process's start time (clock ticks after boot)
     text: str = ""  # the last alert line (Alertmanager's summary)
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -32,12 +33,15 @@ class AlertMemory:
 
     sessions: list[SessionKey] | None = None  # None: no baseline yet
     conditions: dict[str, Condition] = field(default_factory=dict)
-    # consecutive ticks each pid was over CPU_LIMIT, and when that began: pid -> [streak, since]
+    # consecutive ticks each pid was over CPU_LIMIT, when that began, and the process's start
+    # time (a reused pid is another process): pid -> [streak, since, start]
     cpu_streaks: dict[int, list[float]] = field(default_factory=dict)
     ticks_since_reset: int = 0
     tick: int = 0  # every tick ever, for delivery backoff
     boot_id: str | None = None
     held: list[dict[str, Any]] = field(default_factory=list)  # alerts held during quiet hours
+    last_tick: float | None = None  # sample time of the last evaluated tick, for the reboot line
+    stopped: float | None = None  # when the last run stopped cleanly; None: not (yet) stopped
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -58,11 +62,13 @@ class AlertMemory:
             if sessions is None
             else [(str(u), str(line), str(h)) for u, line, h in sessions],
             conditions={str(k): Condition(**v) for k, v in conditions.items()},
-            cpu_streaks={int(pid): [float(s), float(t)] for pid, (s, t) in streaks.items()},
+            cpu_streaks={int(pid): [float(v) for v in streak] for pid, streak in streaks.items()},
             ticks_since_reset=int(data.get("ticks_since_reset", 0)),
             tick=int(data.get("tick", 0)),
             boot_id=data.get("boot_id"),
             held=[dict(h) for h in data.get("held") or []],
+            last_tick=data.get("last_tick"),
+            stopped=data.get("stopped"),
         )
         _check_memory(memory)  # a wrong-typed value would fail the rules on every tick
         return memory
@@ -75,7 +81,11 @@ def _check_memory(memory: AlertMemory) -> None:
     for key, cond in memory.conditions.items():
         _check_condition(key, cond)
     for streak in memory.cpu_streaks.values():
-        _require(all(math.isfinite(v) for v in streak), "cpu_streaks", "finite numbers")
+        _require(len(streak) in (2, 3) and all(math.isfinite(v) for v in streak),
+                 "cpu_streaks", "2 or 3 finite numbers")
+    for name in ("last_tick", "stopped"):
+        value = getattr(memory, name)
+        _require(value is None or _is_number(value), name, "a number")
     for held in memory.held:
         check_held(held)
 
@@ -87,6 +97,7 @@ def _check_condition(key: str, cond: Condition) -> None:
     _require(isinstance(cond.firing, bool) and isinstance(cond.told, bool), where, "flags bools")
     _require(cond.level is None or _is_number(cond.level), where, "level a number")
     _require(cond.pid is None or _is_int(cond.pid), where, "pid an integer")
+    _require(cond.start is None or _is_int(cond.start), where, "start an integer")
     _require(isinstance(cond.labels, dict) and all(
         isinstance(k, str) and isinstance(v, str) for k, v in cond.labels.items()),
         where, "labels strings")

@@ -36,6 +36,8 @@ def _run_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
                         help="seconds between the two live samples (--once, snapshot)", **d)
     parser.add_argument("-n", "--top", type=int, metavar="N", help="processes ranked", **d)
     parser.add_argument("--log", metavar="FILE", help="also append the log to FILE", **d)
+    parser.add_argument("--trace", metavar="FILE", help="append each tick's reading to FILE "
+                        "(default: the state file's .trace.jsonl; '' turns it off)", **d)
 
 
 def _columns() -> int:
@@ -83,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("dir", metavar="DIR")
     rec.add_argument("--samples", type=int, default=2, metavar="N")
     rec.add_argument("--interval", type=float, default=2.0, metavar="S")
+    from ttalertd.backtest.command import add_parser
+
+    add_parser(subs)
     for name, text in (("check-config", "validate the config"),
                        ("test-sms", "send one test message through the configured notifier")):
         sub = subs.add_parser(name, help=text)
@@ -109,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "record":
         return _record(args)
+    if args.command == "backtest":
+        from ttalertd.backtest.command import main as backtest
+
+        return backtest(args)
     try:
         config = _load(args)
     except ConfigError as exc:
@@ -165,10 +174,11 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     from ttalertd.runner import Runner
     from ttalertd.state.store import StateError
 
-    state_path = args.state or os.environ.get("TTALERTD_STATE") or "memory.json"
+    state_path = _state_path(args)
     source = _source(args)
     try:
-        runner = Runner(config, source, state_path, dry_run=args.dry_run, stdout=sys.stdout)
+        runner = Runner(config, source, state_path, dry_run=args.dry_run, stdout=sys.stdout,
+                        trace_path=_trace_file(args, state_path))
     except StateError as exc:  # a state file that must not be replaced: the last stderr line
         print(f"ttalertd: {exc}", file=sys.stderr)
         return 2
@@ -185,6 +195,20 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         print(f"ttalertd: {args.replay} needs samples 0 and 1", file=sys.stderr)
         return 2
     return 1 if runner.undelivered else 0
+
+
+def _state_path(args: argparse.Namespace) -> str:
+    return args.state or os.environ.get("TTALERTD_STATE") or "memory.json"
+
+
+def _trace_file(args: argparse.Namespace, state_path: str) -> str:
+    """--trace FILE, else $TTALERTD_TRACE, else next to the state file; '' is no trace."""
+    from ttalertd.state.trace import trace_path
+
+    given = getattr(args, "trace", None)
+    if given is None:
+        given = os.environ.get("TTALERTD_TRACE")
+    return trace_path(state_path) if given is None else given
 
 
 def _record(args: argparse.Namespace) -> int:

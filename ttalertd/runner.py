@@ -25,6 +25,7 @@ from ttalertd.rules.evaluate import Verdict, evaluate
 from ttalertd.rules.peers import PeerVerdict, check_peers
 from ttalertd.state.peers import PeerMemory
 from ttalertd.state.store import load_state, save_state
+from ttalertd.state.trace import TraceWriter
 from ttalertd.untrusted import printable
 
 log = logging.getLogger("ttalertd")
@@ -34,7 +35,7 @@ class Runner:
     """Holds what lives between ticks: the previous sample, the state, the notifiers."""
 
     def __init__(self, config: Config, source: Source, state_path: str, *, dry_run: bool,
-                 stdout: TextIO, host: str | None = None) -> None:
+                 stdout: TextIO, host: str | None = None, trace_path: str | None = None) -> None:
         self.source = source
         self.state_path = state_path
         self.dry_run = dry_run
@@ -48,6 +49,8 @@ class Runner:
         # the baseline's sample time: the heartbeat's startsAt; no reply older than it counts
         self.started: float | None = None
         self.last_time: float | None = None  # the last tick's sample time
+        # each evaluated tick's reading, for `ttalertd backtest` (None: --trace '')
+        self.trace = TraceWriter(trace_path, self.state.trace) if trace_path else None
         self.prev: proc.Snapshot | None = None
         self.lost = False  # a message of this run was refused for good or aged out
         self.kept = False  # the last flush left a message waiting for a later try
@@ -89,10 +92,12 @@ class Runner:
         if self.prev is None:
             raise RuntimeError("Runner.tick() before start(): no baseline sample")
         cur = self.source.snapshot()
-        reading = _calendar_clock(read(self.prev, cur, self.source.fs, self.config.top_n))
+        reading = _calendar_clock(read(self.prev, cur, self.source.fs, self.config.top_n,
+                                       traced=self.trace is not None))
         self.prev = cur
         self.last_time = reading.time
         peers = self._judge_peers(reading.time)
+        stopped = self.state.memory.stopped  # the run before stopped cleanly: in the trace too
         local = time.localtime(reading.time)
         minute = local.tm_hour * 60 + local.tm_min
         now = self._clock(reading)
@@ -104,6 +109,8 @@ class Runner:
                            local=time.localtime, peer_lines=peers.told if peers else (),
                            muted=muted, acknowledged=acked)
         self.state.memory = verdict.memory
+        if self.trace is not None:
+            self.trace.append(reading, stopped)
         if verdict.reset:
             log.info("RESET_INTERVAL reached: remembered load and process names cleared")
         tick = verdict.memory.tick
@@ -166,6 +173,12 @@ class Runner:
     def undelivered(self) -> bool:
         """Exit 1: a message was refused for good, or is still kept when the run ends."""
         return self.lost or self.kept
+
+    def mark_stopped(self) -> None:
+        """A clean stop (SIGTERM/SIGINT, a replay out of samples): the next reboot line says so."""
+        memory = self.state.memory
+        live = not self.source.is_replay or memory.last_tick is None
+        memory.stopped = time.time() if live else memory.last_tick
 
     def save(self) -> None:
         self.state.outbox = self.outbox.to_json()

@@ -8,20 +8,24 @@ import os
 from collections.abc import Iterator
 
 import proc
-from ttalertd.read.reading import Reading
+from ttalertd.read.reading import TRACE_ROWS, Identities, Reading
 
 log = logging.getLogger(__name__)
 
 
-def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int) -> Reading:
+def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int, *,
+         traced: bool = False) -> Reading:
     """One Reading from two snapshots of the same system; cur is the sample evaluated and `fs`
-    the reader of its root (the rest of the tick is read through it)."""
+    the reader of its root (the rest of the tick is read through it). `traced` also ranks the
+    TRACE_ROWS busiest processes, for the trace."""
+    ranked = proc.top_processes(prev, cur, n=max(top_n, TRACE_ROWS) if traced else top_n, fs=fs)
+    busiest = tuple(r for r in ranked[:TRACE_ROWS] if r.cpu) if traced else ()
     return Reading(
         time=cur.wall_time,
         uptime=cur.uptime,
         load=cur.load,
         sessions=_guarded("sessions", fs.sessions),
-        top=tuple(proc.top_processes(prev, cur, n=top_n, fs=fs)),
+        top=tuple(ranked[:top_n]),
         top_n=top_n,
         pids=frozenset(cur.stats),
         new_pids=proc.new_pids(prev, cur),
@@ -29,6 +33,8 @@ def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int) -
         disks=tuple(_guarded("disks", fs.disks) or ()),
         boot_id=_guarded("boot_id", fs.boot_id),
         btime=cur.btime,
+        identities=Identities(cur.stats),
+        busiest=busiest,
     )
 
 

@@ -47,6 +47,7 @@ class State:
     alertmanager: dict[str, Any] = field(default_factory=dict)  # Alertmanager's kept posts
     peers: dict[str, Any] = field(default_factory=dict)  # the fleet's hosts and when last seen
     phone: dict[str, Any] = field(default_factory=dict)  # seen reply SIDs, acks, mutes, calls
+    trace: dict[str, Any] = field(default_factory=dict)  # the trace writer's processes written
     existed: bool = False  # read from a file, rather than fresh
     dropped: frozenset[str] = frozenset()  # parts found damaged and dropped at load
 
@@ -91,6 +92,7 @@ PARTS: dict[str, tuple[str, PartCheck]] = {
     "memory": ("the rules' memory", _rules_memory),
     "peers": ("the peers", peers_part),
     "phone": ("the phone's memory", check_phone_part),
+    "trace": ("the trace writer's processes", json_object),
 }
 _DAMAGE = (DamagedPart, ValueError, KeyError, TypeError, AttributeError, ArithmeticError,
            RecursionError)
@@ -139,7 +141,8 @@ def _from_document(path: str, document: dict[str, Any]) -> State:
         memory.held = _sound_held(document["memory"].get("held"))
     return State(memory=memory, outbox=values.get("outbox", {}),
                  alertmanager=values.get("alertmanager", {}), peers=values.get("peers", {}),
-                 phone=values.get("phone", {}), existed=True, dropped=frozenset(dropped))
+                 phone=values.get("phone", {}), trace=values.get("trace", {}), existed=True,
+                 dropped=frozenset(dropped))
 
 
 def _sound_held(raw: Any) -> list[dict[str, Any]]:
@@ -243,7 +246,7 @@ def _document(state: State) -> dict[str, Any]:
     memory = state.memory.to_json()
     held = memory.pop("held", [])
     parts = {"outbox": state.outbox, "held": held, "alertmanager": state.alertmanager,
-             "memory": memory, "peers": state.peers, "phone": state.phone}
+             "memory": memory, "peers": state.peers, "phone": state.phone, "trace": state.trace}
     return {name: parts[name] for name in PARTS}
 
 

@@ -1,0 +1,118 @@
+"""The backtest loop: the rules, MAX_SMS_PER_HOUR and held lines over recorded readings, as a
+live run would have applied them on the samples' clock, with a notifier that only takes notes."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ttalertd.config.records import Config
+from ttalertd.notifiers.base import Notifier
+from ttalertd.notify import delivery
+from ttalertd.notify.message import Message, compose
+from ttalertd.read.reading import Reading
+from ttalertd.rules.cpu import excluded
+from ttalertd.rules.evaluate import evaluate
+from ttalertd.state.memory import AlertMemory
+
+
+@dataclass(slots=True, frozen=True)
+class Sent:
+    """A message the phone would have got, and when."""
+
+    time: float
+    text: str
+    keys: frozenset[str]  # the alert keys its lines carry ("load", "cpu:python3", "disk:/var")
+
+
+@dataclass(slots=True)
+class Figures:
+    """One tick's figure of each rule that has one, for the timelines."""
+
+    time: float
+    values: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Outcome:
+    sent: list[Sent]
+    figures: list[Figures]
+    first: float | None  # sample time of the first and the last tick run
+    last: float | None
+
+
+class NoteTaker:
+    """A notifier that delivers by writing the message down: the console's place in the outbox."""
+
+    key = "console"
+    rate_limited = True  # MAX_SMS_PER_HOUR counts every notifier but Alertmanager
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sent: list[Sent] = []
+
+    def send(self, message: Message) -> None:
+        self.sent.append(Sent(self.now, message.text, frozenset(a.key for a in message.alerts)))
+
+
+@dataclass(slots=True)
+class Step:
+    """One reading to run, and when the run before it stopped cleanly (a trace line says)."""
+
+    reading: Reading
+    stopped: float | None = None
+
+
+def run_rules(steps: Iterable[Step], config: Config, host: str,
+              baseline: tuple[list[tuple[str, str, str]] | None, str | None]) -> Outcome:
+    """Run every step; `baseline` is (sessions, boot id) taken as known, as a run with no state
+    file takes its baseline sample's."""
+    sessions, boot_id = baseline
+    memory = AlertMemory(sessions=sessions, boot_id=boot_id)
+    outbox = delivery.Outbox()
+    notes = NoteTaker()
+    notifiers: list[Notifier] = [notes]
+    ticks_per_hour = max(1, math.ceil(3600.0 / config.alert_interval))
+    figures: list[Figures] = []
+    first = last = None
+    for step in steps:
+        reading = step.reading
+        if step.stopped is not None:
+            memory.stopped = step.stopped
+        now = reading.time  # the samples' clock (interface.md section 7)
+        local = time.localtime(now)
+        verdict = evaluate(reading, memory, config, minute_of_day=local.tm_hour * 60 + local.tm_min,
+                           local=time.localtime)
+        memory = verdict.memory
+        tick = memory.tick
+        if verdict.lines:
+            text = compose(host, [alert.text for alert in verdict.lines])
+            message = Message(host, text, verdict.lines, created=now)
+            delivery.enqueue(outbox, message, notifiers, now=now, tick=tick,
+                             max_per_hour=config.max_sms_per_hour)
+        notes.now = now
+        delivery.flush(outbox, notifiers, now=now, tick=tick, ticks_per_hour=ticks_per_hour)
+        figures.append(Figures(now, tick_figures(reading, config)))
+        first = now if first is None else first
+        last = now
+    return Outcome(notes.sent, figures, first, last)
+
+
+def tick_figures(reading: Reading, config: Config) -> dict[str, float | None]:
+    """load (1 minute), memory (% available), swap (% used), disk MOUNT (% free), cpu (the
+    busiest process the CPU rule may alert about: not excluded, not born in the window)."""
+    values: dict[str, float | None] = {"load": reading.load.one if reading.load else None}
+    info = reading.memory
+    if info is not None and info.total_kib > 0 and info.available_kib is not None:
+        values["memory"] = 100.0 * info.available_kib / info.total_kib
+    if info is not None and info.swap_total_kib > 0:
+        values["swap"] = 100.0 * (info.swap_total_kib - info.swap_free_kib) / info.swap_total_kib
+    for disk in reading.disks:
+        if disk.blocks > 0:
+            values[f"disk:{disk.mountpoint}"] = 100.0 * disk.bavail / disk.blocks
+    top = [r.cpu for r in reading.top if r.cpu is not None and r.pid not in reading.new_pids
+           and not excluded(r, config)]
+    values["cpu"] = max(top) if top else 0.0
+    return values

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def snapshot_json(reading: Reading) -> dict[str, Any]:
-    load = reading.load
+    load, info = reading.load, reading.memory
     return {
         "load": None if load is None else
         {"one": load.one, "five": load.five, "fifteen": load.fifteen},
@@ -23,6 +23,14 @@ def snapshot_json(reading: Reading) -> dict[str, Any]:
              "since": s.since.replace(microsecond=0).isoformat()} for s in reading.sessions],
         "top": [{"pid": r.pid, "user": r.user, "name": r.name, "cmdline": r.cmdline,
                  "cpu": r.cpu} for r in reading.top],
+        "memory": None if info is None else
+        {"total_kib": info.total_kib, "available_kib": info.available_kib},
+        "swap": None if info is None else
+        {"total_kib": info.swap_total_kib, "free_kib": info.swap_free_kib},
+        # the filesystems the disk rule watches (the real ones of proc/self/mounts)
+        "disks": [{"mountpoint": d.mountpoint, "device": d.device, "fstype": d.fstype,
+                   "total_bytes": d.blocks * d.bsize, "available_bytes": d.bavail * d.bsize,
+                   "free_percent": round(d.free_percent, 1)} for d in reading.disks],
     }
 
 
@@ -43,6 +51,7 @@ def render_table(reading: Reading) -> str:
             host = f" from {printable(s.host)}" if s.host else ""
             lines.append(f"  {printable(s.user):<12} {printable(s.line):<8} "
                          f"since {s.since:%Y-%m-%d %H:%M}Z{host}")
+    lines += _resources(reading)
     lines.append("")
     lines.append(f"{'PID':>7} {'USER':<10} {'%CPU':>6}  {'COMMAND':<16} CMDLINE")
     for r in reading.top:
@@ -51,3 +60,40 @@ def render_table(reading: Reading) -> str:
         lines.append(f"{r.pid:>7} {user:<10} {cpu:>6}  {printable(r.name[:16]):<16} "
                      f"{printable(r.cmdline[:80])}")
     return "\n".join(lines)
+
+
+def _resources(reading: Reading) -> list[str]:
+    """memory, swap and each watched disk, as the memory, swap and disk rules see them."""
+    info = reading.memory
+    if info is None:
+        lines = ["memory: unreadable", "swap: unreadable"]
+    else:
+        if info.available_kib is None or info.total_kib <= 0:
+            lines = [f"memory: {_kib(info.total_kib)} total, available unknown"]
+        else:
+            pct = 100.0 * info.available_kib / info.total_kib
+            lines = [(f"memory: {pct:.0f}% available ({_kib(info.available_kib)} of "
+                     f"{_kib(info.total_kib)})")]
+        if info.swap_total_kib <= 0:
+            lines.append("swap: none")
+        else:
+            used = info.swap_total_kib - info.swap_free_kib
+            lines.append(f"swap: {100.0 * used / info.swap_total_kib:.0f}% used "
+                         f"({_kib(used)} of {_kib(info.swap_total_kib)})")
+    lines.append(f"disks: {len(reading.disks)}")
+    for d in reading.disks:
+        lines.append(f"  {printable(d.mountpoint):<20} {d.free_percent:5.1f}% free "
+                     f"({_bytes(d.bavail * d.bsize)} of {_bytes(d.blocks * d.bsize)}) "
+                     f"{printable(d.device)} {printable(d.fstype)}")
+    return lines
+
+
+def _kib(kib: int) -> str:
+    return _bytes(kib * 1024)
+
+
+def _bytes(n: float) -> str:
+    for unit, scale in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n / 1024:.0f} KiB"

@@ -66,7 +66,8 @@ def test_a_new_boot_id_against_the_state_file_is_told_once(tmp_path):
     run_ttalertd(*replay_args("hog-load-login", state, once=True), cwd=str(tmp_path))
     after = run_ttalertd(*replay_args("after-reboot", state, once=True), cwd=str(tmp_path))
     assert messages(after.stdout) == [[
-        "rebooted at 2025-11-24 19:20", "alice logged off pts/0",
+        "rebooted at 2025-11-24 19:20 (down 183 min, no clean shutdown: last tick 16:16)",
+        "alice logged off pts/0",
         "load back to normal: 0.80 0.20 0.07", "python3 (pid 4242) exited"]]
     again = run_ttalertd(*replay_args("after-reboot", state, once=True), cwd=str(tmp_path))
     assert again.stdout == ""
@@ -86,3 +87,24 @@ def test_a_message_over_1600_characters_is_cut_with_the_count_left_out(tmp_path)
     # and no more could have been kept: one more line plus its marker would not fit
     longer = "\n".join([HOST, *wanted[:len(kept) + 1], f"(+{len(wanted) - len(kept) - 1} more)"])
     assert len(longer) > MAX_MESSAGE_CHARS
+
+
+def test_a_reboot_after_a_clean_stop_says_so(tmp_path):
+    state = str(tmp_path / "memory.json")
+    # a replaying daemon that runs out of samples stops cleanly, with its state saved
+    before = run_ttalertd(*replay_args("reboot-stop-before", state, once=False),
+                          cwd=str(tmp_path))
+    assert messages(before.stdout) == [["cpu 99.0% pid 4242 erin xmrig: ./xmrig -o pool"]]
+    after = run_ttalertd(*replay_args("reboot-stop-after", state, once=False), cwd=str(tmp_path))
+    assert messages(after.stdout) == [[
+        "rebooted at 2025-11-24 16:30 (down 13 min, clean shutdown)", "xmrig (pid 4242) exited"]]
+
+
+def test_a_reboot_after_a_run_that_did_not_stop_cleanly_says_when_it_last_ticked(tmp_path):
+    state = str(tmp_path / "memory.json")
+    # a --once run ends without a stop: as after a crash, the state says only its last tick
+    run_ttalertd(*replay_args("reboot-stop-before", state, once=True), cwd=str(tmp_path))
+    after = run_ttalertd(*replay_args("reboot-stop-after", state, once=True), cwd=str(tmp_path))
+    assert messages(after.stdout) == [[
+        "rebooted at 2025-11-24 16:30 (down 13 min, no clean shutdown: last tick 16:16)",
+        "xmrig (pid 4242) exited"]]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ttalertd.config.records import Config
 from ttalertd.notifiers.base import Notifier
 from ttalertd.notify import delivery
-from ttalertd.notify.message import Message, compose
+from ttalertd.notify.message import Message, build_message
 from ttalertd.read.reading import Reading
 from ttalertd.rules.cpu import excluded
 from ttalertd.rules.evaluate import evaluate
@@ -88,8 +88,7 @@ def run_rules(steps: Iterable[Step], config: Config, host: str,
         memory = verdict.memory
         tick = memory.tick
         if verdict.lines:
-            text = compose(host, [alert.text for alert in verdict.lines])
-            message = Message(host, text, verdict.lines, created=now)
+            message = build_message(host, verdict.lines, created=now)
             delivery.enqueue(outbox, message, notifiers, now=now, tick=tick,
                              max_per_hour=config.max_sms_per_hour)
         notes.now = now

@@ -151,7 +151,7 @@ def _quiet_delivery() -> Iterator[None]:
 
 def _print(args: argparse.Namespace, outcomes: list[tuple[str | None, Config, Outcome]],
            stdout: TextIO) -> None:
-    summaries = [report.summarise(outcome, config) for _path, config, outcome in outcomes]
+    summaries = [report.summarise(outcome) for _path, _config, outcome in outcomes]
     _new_path, new_config, new_outcome = outcomes[0]
     if args.json:
         doc = report.as_json(new_outcome, summaries[0])

@@ -3,33 +3,14 @@ section 12, the comparison of two configs, or the JSON of the same."""
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ttalertd.backtest.run import Outcome, Sent
-from ttalertd.config.records import Config
 
 HOUR = 3600.0
-
-# PLACEHOLDER until the `text` engineer's GSM-7 segment counting lands in ttalertd/notify/:
-# septets of the GSM 03.38 alphabet (an extension-table character counts two), 160 in one
-# segment, else 153 a segment, capped at SMS_MAX_SEGMENTS as the SMS is cut to fit.
-_EXTENSION = set("^{}\\[~]|€")
-
-
-def _placeholder_segments(text: str, max_segments: int) -> int:
-    septets = sum(2 if ch in _EXTENSION else 1 for ch in text)
-    count = 1 if septets <= 160 else math.ceil(septets / 153)
-    return min(count, max_segments)
-
-
-def segments(sent: Sent, config: Config) -> int:
-    """SMS segments of one message, once whatever the number of recipients (section 12)."""
-    return _placeholder_segments(sent.text, config.sms_max_segments)
-
 
 @dataclass(slots=True, frozen=True)
 class Summary:
@@ -41,7 +22,7 @@ class Summary:
     last: float | None
 
 
-def summarise(outcome: Outcome, config: Config) -> Summary:
+def summarise(outcome: Outcome) -> Summary:
     times = [s.time for s in outcome.sent]
     busiest, start = 0, None
     end = 0
@@ -51,7 +32,7 @@ def summarise(outcome: Outcome, config: Config) -> Summary:
             end += 1
         if end - begin > busiest:
             busiest, start = end - begin, at
-    return Summary(len(times), sum(segments(s, config) for s in outcome.sent), busiest,
+    return Summary(len(times), sum(s.segments for s in outcome.sent), busiest,
                    start, outcome.first, outcome.last)
 
 

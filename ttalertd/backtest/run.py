@@ -3,6 +3,7 @@ live run would have applied them on the samples' clock, with a notifier that onl
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from collections.abc import Iterable
@@ -10,8 +11,9 @@ from dataclasses import dataclass, field
 
 from ttalertd.config.records import Config
 from ttalertd.notifiers.base import Notifier
-from ttalertd.notify import delivery
-from ttalertd.notify.message import Message, build_message
+from ttalertd.notifiers.console import ConsoleNotifier
+from ttalertd.notify import delivery, sms
+from ttalertd.notify.message import Message
 from ttalertd.read.reading import Reading
 from ttalertd.rules.cpu import excluded
 from ttalertd.rules.evaluate import evaluate
@@ -25,6 +27,7 @@ class Sent:
     time: float
     text: str
     keys: frozenset[str]  # the alert keys its lines carry ("load", "cpu:python3", "disk:/var")
+    segments: int  # SMS segments of its SMS rendering
 
 
 @dataclass(slots=True)
@@ -43,18 +46,21 @@ class Outcome:
     last: float | None
 
 
-class NoteTaker:
-    """A notifier that delivers by writing the message down: the console's place in the outbox."""
+class NoteTaker(ConsoleNotifier):
+    """The console of --dry-run (the SMS rendering where twilio is configured), writing each
+    message down with its time and SMS segments instead of printing it."""
 
-    key = "console"
-    rate_limited = True  # MAX_SMS_PER_HOUR counts every notifier but Alertmanager
-
-    def __init__(self) -> None:
+    def __init__(self, config: Config) -> None:
+        super().__init__(io.StringIO(), config.sms_max_segments if config.twilio else None)
+        self.max_segments = config.sms_max_segments
         self.now = 0.0
         self.sent: list[Sent] = []
 
     def send(self, message: Message) -> None:
-        self.sent.append(Sent(self.now, message.text, frozenset(a.key for a in message.alerts)))
+        # counted per message as section 11 renders an SMS, with twilio configured or not
+        self.sent.append(Sent(self.now, self.rendering(message),
+                              frozenset(a.key for a in message.alerts),
+                              sms.render(message.text, self.max_segments).segments))
 
 
 @dataclass(slots=True)
@@ -72,7 +78,7 @@ def run_rules(steps: Iterable[Step], config: Config, host: str,
     sessions, boot_id = baseline
     memory = AlertMemory(sessions=sessions, boot_id=boot_id)
     outbox = delivery.Outbox()
-    notes = NoteTaker()
+    notes = NoteTaker(config)
     notifiers: list[Notifier] = [notes]
     ticks_per_hour = max(1, math.ceil(3600.0 / config.alert_interval))
     figures: list[Figures] = []
@@ -87,12 +93,11 @@ def run_rules(steps: Iterable[Step], config: Config, host: str,
                            local=time.localtime)
         memory = verdict.memory
         tick = memory.tick
-        if verdict.lines:
-            message = build_message(host, verdict.lines, created=now)
-            delivery.enqueue(outbox, message, notifiers, now=now, tick=tick,
-                             max_per_hour=config.max_sms_per_hour)
+        delivery.enqueue(outbox, host=host, alerts=verdict.lines, notifiers=notifiers, now=now,
+                         tick=tick, max_per_hour=config.max_sms_per_hour)
         notes.now = now
-        delivery.flush(outbox, notifiers, now=now, tick=tick, ticks_per_hour=ticks_per_hour)
+        delivery.flush(outbox, notifiers, now=now, tick=tick, ticks_per_hour=ticks_per_hour,
+                       max_per_hour=config.max_sms_per_hour)
         figures.append(Figures(now, tick_figures(reading, config)))
         first = now if first is None else first
         last = now

@@ -20,7 +20,7 @@ def readings(name: str, top_n: int = 8):
     out = []
     for _ in range(len(os.listdir(scenario(name))) - 3):  # samples, README and config.yml
         cur = source.snapshot()
-        out.append(read(prev, cur, top_n, traced=True))
+        out.append(read(prev, cur, source.fs, top_n, traced=True))
         prev = cur
     return out
 

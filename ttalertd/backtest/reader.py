@@ -147,15 +147,20 @@ def scenario_readings(scenario: str, top_n: int
     except Exhausted:
         return (None, None), []
     try:
-        sessions = [(s.user, s.line, s.host) for s in prev.fs.sessions()]
+        sessions: list[tuple[str, str, str]] | None = [
+            (s.user, s.line, s.host) for s in source.fs.sessions()]
     except (proc.ParseError, OSError):
         sessions = None
-    baseline = (sessions, prev.fs.boot_id())
+    try:
+        boot_id = source.fs.boot_id()
+    except OSError:
+        boot_id = None
+    baseline = (sessions, boot_id)
     readings: list[Reading] = []
     while True:
         try:
             cur = source.snapshot()
         except Exhausted:
             return baseline, readings
-        readings.append(read(prev, cur, top_n))
+        readings.append(read(prev, cur, source.fs, top_n))
         prev = cur

@@ -137,3 +137,23 @@ def test_a_tick_clears_the_clean_stop_and_records_itself():
     run = Run(config(), memory)
     run.tick(Tick(boot_id="a"))
     assert (run.memory.stopped, run.memory.last_tick) == (None, run.time)
+
+
+def test_the_memory_copy_shares_nothing_the_rules_change():
+    from ttalertd.state.memory import Condition
+
+    memory = AlertMemory(sessions=[("a", "pts/0", "")], boot_id="b", last_tick=1.0,
+                         conditions={"cpu:x": Condition("cpu", labels={"process": "x"})},
+                         cpu_streaks={5: [1.0, 2.0, 3.0]},
+                         held=[{"kind": "load", "text": "t", "key": "load", "labels": []}])
+    clone = memory.copy()
+    assert clone == memory
+    clone.sessions.append(("b", "tty1", ""))
+    clone.conditions["cpu:x"].labels["process"] = "y"
+    clone.conditions["cpu:x"].streak = 9
+    clone.cpu_streaks[5][0] = 7.0
+    clone.held[0]["labels"].append(["k", "v"])
+    assert memory == AlertMemory(sessions=[("a", "pts/0", "")], boot_id="b", last_tick=1.0,
+                                 conditions={"cpu:x": Condition("cpu", labels={"process": "x"})},
+                                 cpu_streaks={5: [1.0, 2.0, 3.0]},
+                                 held=[{"kind": "load", "text": "t", "key": "load", "labels": []}])

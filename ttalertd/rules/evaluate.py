@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ def evaluate(reading: Reading, memory: AlertMemory, config: Config, *, minute_of
     `peer_lines` (rules.peers) are told after the reboot line and held as conditions are.
     `muted` kinds are held as in quiet hours (`login` holds logouts too); `acknowledged`
     condition keys are not repeated at a reset (interface.md section 11)."""
-    memory = copy.deepcopy(memory)
+    memory = memory.copy()  # the memory given is never changed
     memory.tick += 1
     for key in acknowledged:  # a reset before the ack must not repeat it either
         if (cond := memory.conditions.get(key)) is not None and cond.firing:

@@ -157,3 +157,25 @@ def test_the_memory_copy_shares_nothing_the_rules_change():
                                  conditions={"cpu:x": Condition("cpu", labels={"process": "x"})},
                                  cpu_streaks={5: [1.0, 2.0, 3.0]},
                                  held=[{"kind": "load", "text": "t", "key": "load", "labels": []}])
+
+
+def test_young_means_started_inside_the_window_not_only_unseen_before():
+    import proc
+    from ttalertd.read.source import _young
+
+    def snap(uptime, *stats):
+        return proc.Snapshot(uptime, None, {s.pid: s for s in stats}, 1_764_000_000,
+                             1_764_000_000 + uptime)
+
+    def stat(pid, start):
+        return proc.PidStat(pid, "x", "R", 1, 0, 0, 1, start)
+
+    before = snap(1000.0, stat(1, 100))
+    after = snap(1010.0, stat(1, 100), stat(2, 100_500), stat(3, 50_000), stat(4, 99_950))
+    new = proc.new_pids(before, after)
+    assert new == {2, 3, 4}
+    # 2 started at 1005 s, 4 at 999.5 s (read just before the earlier sample's uptime); 3 at
+    # 500 s was only unseen (an unreadable stat): it is measured over its life and may alert
+    assert _young(before, after, new) == {2, 4}
+    rebooted = snap(40.0, stat(1, 100), stat(3, 50))
+    assert _young(after, rebooted, proc.new_pids(after, rebooted)) == {1, 3}

@@ -108,6 +108,7 @@ class TraceReadings:
             disks=tuple(proc.DiskUsage(m, "", "", int(bs), int(b), int(a))
                         for m, bs, b, a in line.get("disks") or ()),
             boot_id=line.get("boot"), btime=line.get("bt"), new_pids=frozenset(young),
+            young=frozenset(young),
             identities=identities)
 
 

@@ -116,7 +116,8 @@ def tick_figures(reading: Reading, config: Config) -> dict[str, float | None]:
     for disk in reading.disks:
         if disk.blocks > 0:
             values[f"disk:{disk.mountpoint}"] = 100.0 * disk.bavail / disk.blocks
-    top = [r.cpu for r in reading.top if r.cpu is not None and r.pid not in reading.new_pids
+    young = reading.young_pids()
+    top = [r.cpu for r in reading.top if r.cpu is not None and r.pid not in young
            and not excluded(r, config)]
     values["cpu"] = max(top) if top else 0.0
     return values

@@ -33,6 +33,12 @@ class Reading:
     identities: Mapping[int, tuple[int, str]] | None = None
     # the busiest processes (cpu above 0, at most TRACE_ROWS) for the trace; () when not ranked
     busiest: tuple[proc.ProcessRow, ...] = ()
+    # pids born inside the tick's window (their figure is over their own short life: they
+    # cannot alert); None: take new_pids for it
+    young: frozenset[int] | None = None
+
+    def young_pids(self) -> frozenset[int]:
+        return self.new_pids if self.young is None else self.young
 
 
 TRACE_ROWS = 20  # a trace keeps this many busy processes: a backtest may rank up to TOP_N 20

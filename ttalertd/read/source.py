@@ -18,6 +18,7 @@ def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int, *
     """One Reading from two snapshots of the same system; cur is the sample evaluated and `fs`
     the reader of its root (the rest of the tick is read through it). `traced` also ranks the
     TRACE_ROWS busiest processes, for the trace."""
+    new_pids = proc.new_pids(prev, cur)
     ranked = proc.top_processes(prev, cur, n=max(top_n, TRACE_ROWS) if traced else top_n, fs=fs)
     busiest = tuple(r for r in ranked[:TRACE_ROWS] if r.cpu) if traced else ()
     return Reading(
@@ -28,14 +29,27 @@ def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int, *
         top=tuple(ranked[:top_n]),
         top_n=top_n,
         pids=frozenset(cur.stats),
-        new_pids=proc.new_pids(prev, cur),
+        new_pids=new_pids,
         memory=_guarded("meminfo", fs.meminfo),
         disks=tuple(_guarded("disks", fs.disks) or ()),
         boot_id=_guarded("boot_id", fs.boot_id),
         btime=cur.btime,
         identities=Identities(cur.stats),
         busiest=busiest,
+        young=_young(prev, cur, new_pids),
     )
+
+
+YOUNG_MARGIN = 1.0  # s: a process born just before the previous sample may be missing from it
+
+
+def _young(prev: proc.Snapshot, cur: proc.Snapshot, new_pids: frozenset[int]) -> frozenset[int]:
+    """The new pids that started inside the window: after the previous sample (less a margin,
+    as its stat files are read before its uptime). At a reboot between them, every new pid."""
+    if prev.uptime is None or cur.uptime is None or cur.uptime < prev.uptime:
+        return new_pids
+    since = (prev.uptime - YOUNG_MARGIN) * proc.CLK_TCK
+    return frozenset(pid for pid in new_pids if cur.stats[pid].starttime > since)
 
 
 def _guarded(what, reader):

@@ -39,7 +39,8 @@ def check_cpu(reading: Reading, memory: AlertMemory, config: Config, *, rebooted
     rows = [r for r in reading.top if r.cpu is not None and not excluded(r, config)]
     # a process born inside the window is measured over its own short life (a 50 ms helper shows
     # 90%): it cannot alert; its streak starts with its first whole window it lived through
-    grown = [r for r in rows if r.pid not in reading.new_pids]
+    young = reading.young_pids()
+    grown = [r for r in rows if r.pid not in young]
     over = [r for r in grown if (r.cpu or 0.0) > limit]
     # streaks follow one process: a pid seen in one sample only can never hold two ticks
     streaks: dict[int, list[float]] = {}

@@ -148,7 +148,7 @@ class TraceWriter:
         return gone, new
 
     def _top(self, reading: Reading) -> list[list[Any]]:
-        young = reading.new_pids
+        young = reading.young_pids()
         return [[r.pid, r.cpu, 1] if r.pid in young else [r.pid, r.cpu] for r in reading.busiest]
 
 

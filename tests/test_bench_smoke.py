@@ -95,3 +95,11 @@ def test_monit_runs_with_the_benchmark_config():
     found = bench_monit.monit(seconds=0.5, warmup=0.5)
     assert found is not None and found["cpu_ms_per_s"] >= 0 and found["rss_sum_kb"] > 0
     assert "5." in found["version"]
+
+
+def test_the_backtest_benchmark_writes_a_week_and_times_the_backtest(tmp_path):
+    import bench_backtest
+
+    path = str(tmp_path / "week.trace.jsonl")
+    assert 0 < bench_backtest.synthetic_week(path, 30) < bench_backtest.LINE_TARGET
+    assert bench_backtest.time_backtest(path, rounds=1) > 0

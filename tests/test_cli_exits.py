@@ -21,7 +21,7 @@ BAD_CONFIGS = [
     ("defaults:\n  NOTIFY_RECOVERY: maybe\n", "NOTIFY_RECOVERY"),
     ("defaults:\n  DISK_FREE_MIN: 150\n", "DISK_FREE_MIN"),
     ("defaults:\n  NO_SUCH_KEY: 1\n", "NO_SUCH_KEY"),
-    ('twilio:\n  - "AC1"\n  - "secret-token-123"\n  - +15551234567\n  - "+18885551234"\n',
+    ('twilio:\n  - "AC00000000000000000000000000000001"\n  - "secret-token-123"\n  - +15551234567\n  - "+18885551234"\n',
      "twilio"),
     ("defaults:\n  LOAD_AVG_MAX: [1\n", "line"),
 ]

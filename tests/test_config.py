@@ -14,7 +14,7 @@ TOKEN = "f00dfeedcafe0123456789abcdef0123"  # the auth token: must never be prin
 
 ORIGINAL = f"""\
 twilio:
-    - "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    - "AC0123456789abcdef0123456789abcdef"
     - "{TOKEN}"
     - "+15551234567"      # 3rd: your mobile number (To)
     - "+18885551234"      # 4th: your Twilio number (From)
@@ -27,7 +27,7 @@ defaults:
 
 MAPPING = f"""\
 twilio:
-  account_sid: "AC123"
+  account_sid: "AC00000000000000000000000000000123"
   auth_token: "{TOKEN}"
   to: ["+15551234567", "+15557654321"]
   from: "+18885551234"
@@ -68,7 +68,7 @@ def error(directory: Path, text: str, env: dict[str, str] | None = None) -> str:
 def test_original_list_form_reads_to_and_from_in_readme_order(tmp_path: Path) -> None:
     config = load(tmp_path, ORIGINAL)
     assert config.twilio is not None
-    assert config.twilio.account_sid == "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    assert config.twilio.account_sid == "AC0123456789abcdef0123456789abcdef"
     assert config.twilio.auth_token == TOKEN
     assert config.twilio.to == ("+15551234567",)
     assert config.twilio.from_ == "+18885551234"
@@ -79,9 +79,26 @@ def test_original_list_form_reads_to_and_from_in_readme_order(tmp_path: Path) ->
     assert config.alertmanager is None and config.webhook is None
 
 
-def test_original_readme_placeholders_are_accepted(tmp_path: Path) -> None:
-    text = ORIGINAL.replace("ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "your Twilio account SID")
-    assert load(tmp_path, text).twilio.account_sid == "your Twilio account SID"
+@pytest.mark.parametrize("sid", ["your Twilio account SID", "AC...", "AC123",
+                                 "AC0123456789abcdef0123456789abcdeg", "MG" + "0" * 32,
+                                 "AC0123456789abcdef0123456789abcdef0"])
+def test_placeholder_and_malformed_account_sids_are_refused(tmp_path: Path, sid: str) -> None:
+    """Twilio's API refuses them: check-config says so, not the first SMS."""
+    text = ORIGINAL.replace("AC0123456789abcdef0123456789abcdef", sid)
+    message = error(tmp_path, text)
+    assert message == ("twilio entry 1 (account SID): must be AC followed by 32 hex digits, "
+                       "as the Twilio console shows it")
+    mapping = MAPPING.replace("AC00000000000000000000000000000123", sid)
+    assert error(tmp_path, mapping).startswith("twilio.account_sid: must be AC followed by 32")
+    env = {"TWILIO_ACCOUNT_SID": sid}
+    assert error(tmp_path, MAPPING, env).startswith("TWILIO_ACCOUNT_SID: must be AC followed")
+
+
+@pytest.mark.parametrize("sid", ["MG...", "MG42", "AC" + "0" * 32, "MG" + "0" * 31 + "x"])
+def test_placeholder_and_malformed_messaging_service_sids_are_refused(tmp_path, sid) -> None:
+    text = MAPPING.replace('  from: "+18885551234"\n', f'  messaging_service_sid: "{sid}"\n')
+    assert error(tmp_path, text).startswith(
+        "twilio.messaging_service_sid: must be MG followed by 32 hex digits")
 
 
 def test_mapping_form_with_a_list_of_numbers(tmp_path: Path) -> None:
@@ -98,15 +115,15 @@ def test_mapping_form_with_a_list_of_numbers(tmp_path: Path) -> None:
 def test_mapping_form_with_one_number_and_a_messaging_service(tmp_path: Path) -> None:
     text = f"""\
 twilio:
-  account_sid: "AC1"
+  account_sid: "AC00000000000000000000000000000001"
   auth_token: "{TOKEN}"
   to: "+447700900123"
-  messaging_service_sid: "MG42"
+  messaging_service_sid: "MG00000000000000000000000000000042"
 """
     twilio = load(tmp_path, text).twilio
     assert twilio is not None
     assert twilio.to == ("+447700900123",)
-    assert (twilio.from_, twilio.messaging_service_sid) == (None, "MG42")
+    assert (twilio.from_, twilio.messaging_service_sid) == (None, "MG00000000000000000000000000000042")
 
 
 def test_no_twilio_section_leaves_every_notifier_off(tmp_path: Path) -> None:
@@ -154,18 +171,18 @@ def test_phone_number_must_be_e164(tmp_path: Path, number: str) -> None:
     [
         ("twilio:\n  - a\n  - b\n  - '+15551234567'\n", "twilio: must be a list of 4"),
         (MAPPING.replace(f'  auth_token: "{TOKEN}"\n', ""), "twilio.auth_token: missing"),
-        (MAPPING.replace('  account_sid: "AC123"\n', ""), "twilio.account_sid: missing"),
+        (MAPPING.replace('  account_sid: "AC00000000000000000000000000000123"\n', ""), "twilio.account_sid: missing"),
         (MAPPING.replace('  from: "+18885551234"\n', ""), "twilio.from: missing"),
         (MAPPING.replace('  to: ["+15551234567", "+15557654321"]\n', ""), "twilio.to: missing"),
         (MAPPING.replace('["+15551234567", "+15557654321"]', "[]"), "twilio.to: the list is empty"),
         (MAPPING.replace('"+15557654321"', '"+15551234567"'), "twilio.to: +15551234567 is listed"),
-        (MAPPING + '  messaging_service_sid: "MG1"\n', None),  # goes under defaults: unknown key
+        (MAPPING + '  messaging_service_sid: "MG00000000000000000000000000000001"\n', None),  # goes under defaults: unknown key
         (
-            MAPPING.replace("  from:", '  messaging_service_sid: "MG1"\n  from:'),
+            MAPPING.replace("  from:", '  messaging_service_sid: "MG00000000000000000000000000000001"\n  from:'),
             "twilio.from: give",
         ),
         (MAPPING.replace("  from:", "  form:"), "twilio.form: unknown key (did you mean from?)"),
-        (MAPPING.replace('"AC123"', "123"), "twilio.account_sid: must be a quoted string"),
+        (MAPPING.replace('"AC00000000000000000000000000000123"', "123"), "twilio.account_sid: must be a quoted string"),
         ("twilio: AC123\n", "twilio: must be a list of 4"),
     ],
 )
@@ -185,7 +202,7 @@ def test_an_unquoted_numeric_token_is_refused_without_printing_it(tmp_path: Path
 
 # --- environment overrides -----------------------------------------------------------------
 
-ENV = {"TWILIO_ACCOUNT_SID": "ACenv", "TWILIO_AUTH_TOKEN": "envtoken", "TWILIO_API_URL": ""}
+ENV = {"TWILIO_ACCOUNT_SID": "AC000000000000000000000000000000ee", "TWILIO_AUTH_TOKEN": "envtoken", "TWILIO_API_URL": ""}
 
 
 @pytest.mark.parametrize("text", [ORIGINAL, MAPPING])
@@ -193,7 +210,7 @@ def test_environment_overrides_the_file_in_both_forms(tmp_path: Path, text: str)
     env = dict(ENV, TWILIO_API_URL="http://127.0.0.1:8099/")
     twilio = load(tmp_path, text, env).twilio
     assert twilio is not None
-    assert (twilio.account_sid, twilio.auth_token) == ("ACenv", "envtoken")
+    assert (twilio.account_sid, twilio.auth_token) == ("AC000000000000000000000000000000ee", "envtoken")
     assert twilio.api_url == "http://127.0.0.1:8099"
     assert twilio.to[0] == "+15551234567"
 
@@ -201,7 +218,7 @@ def test_environment_overrides_the_file_in_both_forms(tmp_path: Path, text: str)
 def test_empty_environment_variables_do_not_override(tmp_path: Path) -> None:
     env = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_API_URL": ""}
     twilio = load(tmp_path, MAPPING, env).twilio
-    assert (twilio.account_sid, twilio.auth_token) == ("AC123", TOKEN)
+    assert (twilio.account_sid, twilio.auth_token) == ("AC00000000000000000000000000000123", TOKEN)
 
 
 def test_environment_supplies_a_token_missing_from_the_file(tmp_path: Path) -> None:
@@ -229,7 +246,7 @@ def test_environment_alone_keeps_the_console_and_warns(
 
 
 def test_yaml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
-    text = 'twilio:\n  account_sid: "AC1"\n  auth_token: "x\ndefaults: [\n'
+    text = 'twilio:\n  account_sid: "AC00000000000000000000000000000001"\n  auth_token: "x\ndefaults: [\n'
     message = error(tmp_path, "defaults:\n  LOAD_AVG_MAX: 1\n  CPU_LIMIT: [1, 2\n  TOP_N: 3\n")
     assert message.startswith(str(tmp_path / "credentials.yml") + " line 4: "), message
     message = error(tmp_path, "twilio:\n  - a\n    b: c\n")
@@ -276,14 +293,14 @@ def test_unreadable_paths(tmp_path: Path) -> None:
     "text",
     [
         # the token typed in the To slot by mistake, and elsewhere where a value is echoed
-        f'twilio: ["AC1", "{TOKEN}", "{TOKEN}", "+18885551234"]\n',
-        f'twilio: ["AC1", "{TOKEN}", "+15551234567", "+{TOKEN}"]\n',
+        f'twilio: ["AC00000000000000000000000000000001", "{TOKEN}", "{TOKEN}", "+18885551234"]\n',
+        f'twilio: ["AC00000000000000000000000000000001", "{TOKEN}", "+15551234567", "+{TOKEN}"]\n',
         (
-            f'twilio:\n  account_sid: "AC1"\n  auth_token: "{TOKEN}"\n  to: "+1555"\n'
+            f'twilio:\n  account_sid: "AC00000000000000000000000000000001"\n  auth_token: "{TOKEN}"\n  to: "+1555"\n'
             f'  from: "+15551234567"\n  api_url: "{TOKEN}"\n'
         ),
         (
-            f'twilio: ["AC1", "{TOKEN}", "+15551234567", "+18885551234"]\n'
+            f'twilio: ["AC00000000000000000000000000000001", "{TOKEN}", "+15551234567", "+18885551234"]\n'
             f"defaults:\n  EXCLUDE_PROCESSES: ['{TOKEN}(']\n"
         ),
     ],

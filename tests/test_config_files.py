@@ -16,7 +16,7 @@ from ttalertd.config.records import Config, ConfigError
 
 MAPPING = """\
 twilio:
-  account_sid: "AC123"
+  account_sid: "AC00000000000000000000000000000123"
   auth_token: "f00dfeedcafe0123456789abcdef0123"
   to: ["+15551234567", "+15557654321"]
   from: "+18885551234"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 
 from rules_support import Run, Tick, config, reading, row
 
+from ttalertd.config.linear_regex import LinearPattern
 from ttalertd.rules.evaluate import evaluate
 
 LOAD_LINE = "load average {:.2f} {:.2f} {:.2f} (limit 1.2)"
@@ -132,7 +132,7 @@ def test_excluded_processes_never_alert_by_name_or_cmdline():
     top = [row(1, "backup", 99.0), row(2, "rsync", 90.0, cmdline="rsync --server . /srv"),
            row(3, "rsync", 80.0, cmdline="rsync -a src dst")]
     assert run.tick(Tick(top=top)) == ["cpu 80.0% pid 3 bob rsync: rsync -a src dst"]
-    assert all(isinstance(p, re.Pattern) for p in cfg.exclude_processes)
+    assert all(isinstance(p, LinearPattern) for p in cfg.exclude_processes)
 
 
 def test_a_long_cmdline_is_shortened_in_the_alert_line():

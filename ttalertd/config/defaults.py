@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ttalertd.config.linear_regex import LinearPattern, UnsupportedPattern
 from ttalertd.config.records import ConfigError, QuietHours, TrustedLogin
 from ttalertd.config.values import (
     boolean,
@@ -23,7 +24,7 @@ _QUIET_HOURS = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 _USER_NAME = re.compile(r"[^\s@:]+")
 
 
-def _exclude_processes(key: str, value: Any) -> tuple[re.Pattern[str], ...]:
+def _exclude_processes(key: str, value: Any) -> tuple[LinearPattern, ...]:
     if value is None:
         return ()
     if not isinstance(value, list | tuple):
@@ -35,7 +36,10 @@ def _exclude_processes(key: str, value: Any) -> tuple[re.Pattern[str], ...]:
         if not item:
             raise ConfigError(f"{key}: an empty pattern would exclude every process")
         try:
-            patterns.append(re.compile(item))
+            patterns.append(LinearPattern(item))
+        except UnsupportedPattern as error:  # matching must stay linear in the text's length
+            raise ConfigError(f"{key}: {show(item)} uses {error}, which EXCLUDE_PROCESSES does "
+                              "not support (matching must stay linear in time)") from None
         except (re.error, OverflowError, RecursionError, ValueError) as error:
             why = str(error).replace("\n", " ")
             raise ConfigError(
@@ -106,7 +110,8 @@ def _bounded_whole(key: str, value: Any, low: int, high: int) -> int:
 _CHECKS: dict[str, tuple[str, Any]] = {
     "LOAD_AVG_MAX": ("load_avg_max", lambda k, v: number(k, v, low=0.0)),
     "CPU_LIMIT": ("cpu_limit", lambda k, v: number(k, v, low=0.0)),
-    "ALERT_INTERVAL": ("alert_interval", lambda k, v: number(k, v, low=0.0, low_open=True)),
+    # 1 s to 1 day: a tick per 5e-324 s or per 300 years is a typo, and kills the daemon's clock
+    "ALERT_INTERVAL": ("alert_interval", lambda k, v: number(k, v, low=1.0, high=86400.0)),
     "RESET_INTERVAL": ("reset_interval", lambda k, v: number(k, v, low=0.0, low_open=True)),
     "TOP_N": ("top_n", lambda k, v: whole_number(k, v, low=1)),
     "MAX_SMS_PER_HOUR": ("max_sms_per_hour", lambda k, v: whole_number(k, v, low=1)),

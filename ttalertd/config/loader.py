@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Mapping
 
+from ttalertd.config.aliases import check_alias_expansion
 from ttalertd.config.defaults import parse_defaults
 from ttalertd.config.records import (
     Config,
@@ -145,23 +146,30 @@ def _read_yaml(path: str) -> Any:
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise ConfigError(f"{path} line {line}: not UTF-8 text") from None
-    yaml, loader = _yaml_and_loader()
+    yaml, loader_class = _yaml_and_loader()
+    loader = loader_class(source)  # derives from the safe loader
     try:
-        return yaml.load(source, Loader=loader)  # loader derives from the safe loader
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_alias_expansion(path, node)  # before any value is built, let alone rendered
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = f" line {mark.line + 1}" if mark is not None else ""
+        where = f" line {mark.line + 1}" if mark is not None else ""
         problem = error.problem or error.context or "not valid YAML"
-        raise ConfigError(f"{path}{line}: {_one_line(problem)}") from None
+        raise ConfigError(f"{path}{where}: {_one_line(problem)}") from None
     except yaml.reader.ReaderError as error:
-        line = source.count("\n", 0, error.position) + 1
+        at = source.count("\n", 0, error.position) + 1
         char = error.character
         shown = f" (character #x{char:04x})" if isinstance(char, int) else ""
-        raise ConfigError(f"{path} line {line}: {_one_line(error.reason)}{shown}") from None
+        raise ConfigError(f"{path} line {at}: {_one_line(error.reason)}{shown}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {_one_line(str(error))}") from None
     except RecursionError:
         raise ConfigError(f"{path}: YAML nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def _one_line(text: str) -> str:

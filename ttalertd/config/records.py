@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 TYPE_CHECKING = False  # ipaddress only where TRUSTED_LOGINS has a CIDR: ~1 ms of every start
 if TYPE_CHECKING:
     import ipaddress
+
+    from ttalertd.config.linear_regex import LinearPattern
 
     IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -137,7 +138,8 @@ class Config:
     mem_available_min: float | None = 10.0  # percent; None: off
     swap_used_max: float | None = None
     disk_free_min: float | None = 5.0
-    exclude_processes: tuple[re.Pattern[str], ...] = ()
+    # linear-time matchers: a user's command line cannot stall a tick
+    exclude_processes: tuple[LinearPattern, ...] = ()
     trusted_logins: tuple[TrustedLogin, ...] = ()
     quiet_hours: QuietHours | None = None
     load_escalate_ratio: float = 1.5  # a firing load alerts again above the last figure x this

@@ -44,6 +44,7 @@ _TWILIO_KEYS = ("account_sid", "auth_token", "to", "from", "messaging_service_si
                 "commands", "call")
 _RESERVED_LABELS = ("alertname", "instance", "severity")
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
 
 
@@ -75,7 +76,8 @@ def _twilio_from_list(entries: list[Any] | tuple[Any, ...], env: Mapping[str, st
     if len(entries) != 4:
         raise ConfigError(f"twilio: must be {_LIST_FORM}; it has {len(entries)}")
     sid_env, token_env = env_value(env, ENV_ACCOUNT_SID), env_value(env, ENV_AUTH_TOKEN)
-    account_sid = sid_env or text("twilio entry 1 (account SID)", entries[0])
+    account_sid = _sid(ENV_ACCOUNT_SID, sid_env, "AC") if sid_env else _sid(
+        "twilio entry 1 (account SID)", entries[0], "AC")
     auth_token = token_env or text("twilio entry 2 (auth token)", entries[1], secret=True)
     to = phone("twilio entry 3 (your mobile number, To)", entries[2])
     from_ = phone("twilio entry 4 (your Twilio number, From)", entries[3])
@@ -92,10 +94,12 @@ def _twilio_from_list(entries: list[Any] | tuple[Any, ...], env: Mapping[str, st
 def _twilio_from_mapping(value: Mapping[Any, Any], env: Mapping[str, str]) -> TwilioConfig:
     section = check_mapping("twilio", value, _TWILIO_KEYS)
     account_sid = env_value(env, ENV_ACCOUNT_SID)
-    if account_sid is None:
+    if account_sid is not None:
+        account_sid = _sid(ENV_ACCOUNT_SID, account_sid, "AC")
+    else:
         if section.get("account_sid") is None:
             raise ConfigError(f"twilio.account_sid: missing (or set {ENV_ACCOUNT_SID})")
-        account_sid = text("twilio.account_sid", section["account_sid"])
+        account_sid = _sid("twilio.account_sid", section["account_sid"], "AC")
     auth_token = env_value(env, ENV_AUTH_TOKEN)
     if auth_token is None:
         if section.get("auth_token") is None:
@@ -108,7 +112,8 @@ def _twilio_from_mapping(value: Mapping[Any, Any], env: Mapping[str, str]) -> Tw
     if from_raw is not None and service_raw is not None:
         raise ConfigError("twilio.from: give from or messaging_service_sid, not both")
     from_ = phone("twilio.from", from_raw) if from_raw is not None else None
-    service = text("twilio.messaging_service_sid", service_raw) if service_raw is not None else None
+    service = (None if service_raw is None
+               else _sid("twilio.messaging_service_sid", service_raw, "MG"))
     commands = boolean("twilio.commands", section["commands"]) if "commands" in section else False
     if commands and from_ is None:
         raise ConfigError("twilio.commands: needs twilio.from (replies to a messaging service "
@@ -126,6 +131,16 @@ def _twilio_from_mapping(value: Mapping[Any, Any], env: Mapping[str, str]) -> Tw
         commands=commands,
         call=call,
     )
+
+
+def _sid(key: str, value: Any, prefix: str) -> str:
+    """A Twilio SID: two letters then 32 hex digits, as Twilio's API accepts (no placeholders)."""
+    sid = text(key, value)
+    if not _SID.fullmatch(sid) or not sid.startswith(prefix):
+        # never echoed: a misplaced auth token would be printed
+        raise ConfigError(f"{key}: must be {prefix} followed by 32 hex digits, as the Twilio "
+                          "console shows it")
+    return sid
 
 
 def _call_numbers(value: Any) -> tuple[str, ...]:

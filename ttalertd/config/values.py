@@ -17,9 +17,18 @@ _PHONE_CHARS = re.compile(r"[+\d\s().-]*")
 
 
 def show(value: Any, limit: int = 40) -> str:
-    """A short one-line rendering of a value for an error message."""
+    """A short one-line rendering of a value for an error message; never renders it whole."""
     try:
-        text = repr(value) if isinstance(value, str) else str(value)
+        if isinstance(value, str):
+            text = repr(value[: limit + 1])
+        elif isinstance(value, list | tuple | dict | set):
+            import reprlib  # error paths only: start-up does not pay for it
+
+            shown = reprlib.Repr()  # a few items of a few levels: a huge value stays short
+            shown.maxlevel, shown.maxlist, shown.maxdict, shown.maxstring = 2, 4, 4, limit
+            text = shown.repr(value)
+        else:
+            text = str(value)
     except ValueError:  # an int too long to print (Python limits int -> str)
         text = f"a {type(value).__name__}"
     text = " ".join(text.splitlines())

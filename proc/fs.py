@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -77,8 +78,14 @@ class ProcFS:
         return SystemStat(None, None) if data is None else parse_system_stat(data)
 
     def meminfo(self) -> Meminfo | None:
+        """None when unreadable; a damaged field costs only its own value, with a warning."""
         data = _read_or_skip(f"{self._proc}/meminfo")
-        return None if data is None else parse_meminfo(data)
+        if data is None:
+            return None
+        info = parse_meminfo(data)
+        for name in info.unreadable:
+            log.warning("%s/meminfo: %s unreadable, left out", self._proc, name)
+        return info
 
     def boot_id(self) -> str | None:
         data = _read_or_skip(f"{self._proc}/sys/kernel/random/boot_id")
@@ -90,8 +97,8 @@ class ProcFS:
         """Every process's stat; one that exits or is hidden is skipped, a bad one is logged."""
         proc = self._proc
         stats: dict[int, PidStat] = {}
-        # an idle process's stat line is byte-for-byte the last tick's: reuse that parse (the
-        # line holds the pid, so equal bytes are the same process); 25% off a tick of idle ones
+        # an idle process's stat line is byte-for-byte the last tick's: reuse that parse; 25% off
+        # a tick of idle ones
         previous, parsed = self._parsed, {}
         for name, data in self._stat_files(proc):
             stat = previous.get(data)
@@ -101,8 +108,11 @@ class ProcFS:
                 except ParseError as exc:
                     log.warning("%s/%s/stat skipped: %s", proc, name, exc)
                     continue
+            pid = int(name)  # the directory is the process: a damaged root may repeat a stat line
+            if stat.pid != pid:
+                stat = dataclasses.replace(stat, pid=pid)
             parsed[data] = stat
-            stats[stat.pid] = stat
+            stats[pid] = stat
         self._parsed = parsed
         return stats
 
@@ -249,7 +259,8 @@ def _recorded_stat_files(proc: str) -> Iterator[tuple[str, bytes]]:
         log.warning("%s: no such directory, no processes read", proc)
         return
     for name in names:
-        if not name.isdigit():
+        # "٣" is a digit to str.isdigit and "042" an int to int(), neither is a pid's directory
+        if not (name.isascii() and name.isdigit()) or name.startswith("0"):
             continue
         data = _read_or_skip(f"{proc}/{name}/stat")
         if data is not None:

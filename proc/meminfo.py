@@ -7,36 +7,35 @@ from dataclasses import dataclass
 from proc.errors import ParseError
 
 _WANTED = (b"MemTotal", b"MemAvailable", b"SwapTotal", b"SwapFree")
+_MAX_DIGITS = 20  # no KiB count of a real machine is longer; a longer one is damage
 
 
 @dataclass(slots=True, frozen=True)
 class Meminfo:
     total_kib: int
-    available_kib: int | None  # None on kernels before 3.14, which lack MemAvailable
-    swap_total_kib: int
-    swap_free_kib: int
+    available_kib: int | None  # None on kernels before 3.14, which lack MemAvailable, or unreadable
+    swap_total_kib: int | None  # 0 without swap; None when its line is unreadable
+    swap_free_kib: int | None
+    unreadable: tuple[str, ...] = ()  # the fields whose line was damaged, so their value is None
 
 
 def parse_meminfo(data: bytes) -> Meminfo:
-    """Parse 'MemTotal:  16314060 kB' lines; MemTotal is required, swap defaults to 0."""
-    values: dict[bytes, int] = {}
+    """Parse 'MemTotal:  16314060 kB' lines. MemTotal is required; a damaged line of another field
+    (a negative or non-numeric value) costs that value alone, named in `unreadable`."""
+    values: dict[bytes, int | None] = {}
     for line in data.splitlines():
         key, sep, rest = line.partition(b":")
-        if not sep or key not in _WANTED:
+        if not sep or key not in _WANTED or key in values:
             continue
         fields = rest.split()
-        try:
-            value = int(fields[0])
-        except (IndexError, ValueError):
-            raise ParseError(f"meminfo: bad {key.decode()} line {line[:80]!r}") from None
-        if value < 0:
-            raise ParseError(f"meminfo: negative {key.decode()}")
-        values[key] = value
-    if b"MemTotal" not in values:
-        raise ParseError("meminfo: no MemTotal line")
-    return Meminfo(
-        values[b"MemTotal"],
-        values.get(b"MemAvailable"),
-        values.get(b"SwapTotal", 0),
-        values.get(b"SwapFree", 0),
-    )
+        number = fields[0] if fields else b""
+        values[key] = int(number) if number.isdigit() and len(number) <= _MAX_DIGITS else None
+    total = values.get(b"MemTotal")
+    if total is None:
+        why = "a damaged" if b"MemTotal" in values else "no"
+        raise ParseError(f"meminfo: {why} MemTotal line")
+    unreadable = tuple(k.decode() for k, v in values.items() if v is None)
+    swap_total, swap_free = values.get(b"SwapTotal", 0), values.get(b"SwapFree", 0)
+    if swap_total is None or swap_free is None:  # one without the other says nothing of swap use
+        swap_total = swap_free = None
+    return Meminfo(total, values.get(b"MemAvailable"), swap_total, swap_free, unreadable)

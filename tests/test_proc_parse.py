@@ -155,3 +155,33 @@ def test_utmp_short_trailing_record_is_ignored_with_warning(caplog):
 def test_utmp_field_with_bad_utf8_is_replaced():
     raw = utmp_record(7, 9, "pts/3", b"\xffbob", sec=5, machine="x86_64")
     assert parse_utmp(raw, machine="x86_64")[0].user == "\ufffdbob"
+
+
+def test_one_bad_meminfo_field_costs_that_value_alone():
+    """A negative MemAvailable made the whole reading null, MemTotal and swap included."""
+    data = (b"MemTotal: 100 kB\nMemAvailable: -40 kB\nSwapTotal: 8 kB\nSwapFree: 2 kB\n")
+    assert proc.parse_meminfo(data) == proc.Meminfo(100, None, 8, 2, ("MemAvailable",))
+    data = b"MemTotal: 100 kB\nMemAvailable: 40 kB\nSwapTotal: 8 kB\nSwapFree: x kB\n"
+    # free swap unknown: used swap is unknown too, so neither is guessed
+    assert proc.parse_meminfo(data) == proc.Meminfo(100, 40, None, None, ("SwapFree",))
+    with pytest.raises(proc.ParseError, match="damaged MemTotal"):
+        proc.parse_meminfo(b"MemTotal: -100 kB\nMemAvailable: 40 kB\n")
+
+
+def test_a_bad_meminfo_field_is_one_warning_and_the_rest_is_read(tmp_path, caplog):
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "meminfo").write_bytes(
+        b"MemTotal: 4000 kB\nMemAvailable: -1 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n")
+    assert proc.ProcFS(str(tmp_path)).meminfo() == proc.Meminfo(4000, None, 0, 0,
+                                                                 ("MemAvailable",))
+    assert "MemAvailable unreadable" in caplog.text
+
+
+def test_processes_are_keyed_by_their_directory_not_their_stat_line(tmp_path):
+    """Two directories with the same stat line stay two processes (a damaged or recorded root)."""
+    for name in ("4242", "4243", "٣", "0042"):
+        (tmp_path / "proc" / name).mkdir(parents=True)
+        (tmp_path / "proc" / name / "stat").write_bytes(STAT)
+    stats = proc.ProcFS(str(tmp_path)).pid_stats()
+    assert sorted(stats) == [4242, 4243]
+    assert [stats[pid].pid for pid in sorted(stats)] == [4242, 4243]

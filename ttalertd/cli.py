@@ -14,7 +14,8 @@ import proc
 from ttalertd import __version__
 from ttalertd.config.loader import describe, find_config_path, load_config
 from ttalertd.config.records import Config, ConfigError
-from ttalertd.logsetup import REDACT, config_secrets, setup_logging
+from ttalertd.config.secrets import config_secrets, redact
+from ttalertd.logsetup import REDACT, setup_logging
 
 TYPE_CHECKING = False  # typing stays off the start-up path (issue 14): Any is for mypy only
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ttalertd: {exc}", file=sys.stderr)
         return 2
     if args.command == "check-config":
-        print(describe(config))
+        print(redact(describe(config), *REDACT.secrets))
         return 0
     if args.command == "test-sms":
         return _test_sms(config)
@@ -239,7 +240,8 @@ def _test_sms(config: Config) -> int:
     segments = f"{count} SMS segment{'s' if count != 1 else ''}"
     for key, ok, detail in results:
         took = f" ({segments})" if ok and key.startswith("sms:") else ""
-        print(f"{key}: {'sent' if ok else 'FAILED'}{took}{': ' + detail if detail else ''}")
+        line = f"{key}: {'sent' if ok else 'FAILED'}{took}{': ' + detail if detail else ''}"
+        print(redact(line, *REDACT.secrets))  # a refusal's body may echo a header
     if not any(key.startswith("sms:") for key, _, _ in results):
         print(f"as an SMS, the test message takes {segments}")
     return 0 if results and all(ok for _, ok, _ in results) else 1

@@ -12,7 +12,8 @@ from contextlib import contextmanager, nullcontext
 
 from ttalertd import startup_signals
 from ttalertd.config.records import Config, ConfigError
-from ttalertd.logsetup import REDACT, config_secrets
+from ttalertd.config.secrets import config_secrets
+from ttalertd.logsetup import REDACT
 from ttalertd.read.source import Exhausted
 from ttalertd.runner import Runner
 

@@ -6,6 +6,8 @@ import logging
 import os
 from collections.abc import Iterable
 
+from ttalertd.config.secrets import MIN_SECRET, redact
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -18,15 +20,18 @@ class RedactSecrets(logging.Filter):
         self.update(secrets)
 
     def update(self, secrets: Iterable[str]) -> None:
-        self.secrets = tuple(s for s in secrets if s and len(s) >= 4)
+        """The strings to mask: ttalertd.config.secrets.config_secrets(config)."""
+        self.secrets = tuple(s for s in secrets if s and len(s) >= MIN_SECRET)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
             text = record.getMessage()
             if any(s in text for s in self.secrets):
-                for secret in self.secrets:
-                    text = text.replace(secret, "***")
+                text = redact(text, *self.secrets)
                 record.msg, record.args = text, None
+            if record.exc_info and not record.exc_text:  # a traceback may quote a secret too
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info),
+                                         *self.secrets)
         return True
 
 
@@ -67,23 +72,3 @@ def _private_log_file(path: str) -> logging.Handler:
 
 def _create_0600(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
-
-
-def config_secrets(config) -> list[str]:
-    """The values no output may show: Twilio's token, Alertmanager's bearer token, webhook
-    headers, a heartbeat URL's path and query."""
-    secrets = []
-    if config.twilio is not None:
-        secrets.append(config.twilio.auth_token)
-    if config.alertmanager is not None and config.alertmanager.bearer_token:
-        secrets.append(config.alertmanager.bearer_token)
-    if config.webhook is not None:
-        secrets.extend(value for _, value in config.webhook.headers)
-    if config.heartbeat is not None:  # a dead man's switch's secret is its path or query
-        from urllib.parse import urlsplit
-
-        for url in (config.heartbeat.url, config.heartbeat.fail_url):
-            if url:
-                parts = urlsplit(url)
-                secrets.extend(s for s in (parts.path, parts.query) if len(s) > 1)
-    return secrets

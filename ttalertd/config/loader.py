@@ -18,15 +18,15 @@ from ttalertd.config.records import (
     Config,
     ConfigError,
 )
+from ttalertd.config.secrets import config_secrets, display_url, redact
 from ttalertd.config.sections import (
-    ENV_AUTH_TOKEN,
     parse_alertmanager,
     parse_heartbeat,
     parse_host,
     parse_twilio,
     parse_webhook,
 )
-from ttalertd.config.values import check_mapping, redact_url, type_name
+from ttalertd.config.values import check_mapping, type_name
 
 TYPE_CHECKING = False  # typing costs ~3 ms of every start; Any is for annotations only
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ def load_config(path: str | None, env: Mapping[str, str] = os.environ) -> Config
 
     TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_API_URL in `env` override the file.
     Without a twilio section they cannot say where to send, so the console stays (with a
-    warning). Warns when the file is readable by group or others and holds a secret.
+    warning). Refuses a file that goes with a secret and that group or others may write (or
+    replace); warns when they may read it.
     """
     if path is None:
         return Config(twilio=parse_twilio(None, env))
@@ -103,12 +104,9 @@ def load_config(path: str | None, env: Mapping[str, str] = os.environ) -> Config
         config = _build(path, document, env)
     except ConfigError as error:
         # a value echoed in a message could be a misplaced secret: never print one
-        message = str(error)
-        for secret in _secrets(document, env):
-            message = message.replace(secret, "***")
-        raise ConfigError(message) from None
-    if _secrets(document, {}):
-        _warn_if_readable(path)
+        raise ConfigError(redact(str(error), *config_secrets(document, env))) from None
+    if config_secrets(document, env):  # the file's, or the environment's it would send on
+        _check_permissions(path)
     return config
 
 
@@ -176,31 +174,26 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _secrets(document: Any, env: Mapping[str, str]) -> list[str]:
-    """The secret strings of a parsed document and the environment, longest first."""
-    found: list[Any] = [env.get(ENV_AUTH_TOKEN)]
-    if isinstance(document, Mapping):
-        twilio = document.get("twilio")
-        if isinstance(twilio, list | tuple) and len(twilio) > 1:
-            found.append(twilio[1])
-        elif isinstance(twilio, Mapping):
-            found.append(twilio.get("auth_token"))
-        alertmanager = document.get("alertmanager")
-        if isinstance(alertmanager, Mapping):
-            found.append(alertmanager.get("bearer_token"))
-        webhook = document.get("webhook")
-        if isinstance(webhook, Mapping) and isinstance(webhook.get("headers"), Mapping):
-            found.extend(webhook["headers"].values())
-    # a one-character "secret" would blank out the message; real tokens are longer
-    secrets = {s for s in found if isinstance(s, str) and len(s.strip()) >= 4}
-    return sorted(secrets, key=len, reverse=True)
-
-
-def _warn_if_readable(path: str) -> None:
+def _check_permissions(path: str) -> None:
+    """As ssh refuses a key others may write: whoever can write this file (or replace it in its
+    directory) could point api_url at themselves and receive the secrets. A readable one warns."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return
+    if stat.S_ISREG(mode) and mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError(f"{path}: holds a secret but group or others may write it (mode "
+                          f"{stat.S_IMODE(mode):04o}); fix it with: chmod go-w {path}")
+    for directory in dict.fromkeys(os.path.dirname(p) for p in (os.path.abspath(path),
+                                                              os.path.realpath(path))):
+        try:
+            dir_mode = os.stat(directory).st_mode
+        except OSError:
+            continue
+        if dir_mode & stat.S_IWOTH and not dir_mode & stat.S_ISVTX:
+            raise ConfigError(
+                f"{path}: holds a secret but sits in {directory}, which anyone may write (mode "
+                f"{stat.S_IMODE(dir_mode):04o}, no sticky bit); fix it with: chmod o-w {directory}")
     if mode & (stat.S_IRGRP | stat.S_IROTH):
         log.warning(
             "%s is readable by group or others (mode %04o) and holds a secret: chmod 600 %s",
@@ -230,20 +223,18 @@ def _destinations(config: Config) -> str:
     if config.twilio is not None:
         count = len(config.twilio.to)
         sms = f"SMS to {count} number{'s' if count != 1 else ''}"
-        parts.append(f"{sms} via {redact_url(config.twilio.api_url or DEFAULT_TWILIO_API)}")
+        parts.append(f"{sms} via {display_url(config.twilio.api_url or DEFAULT_TWILIO_API)}")
     if config.alertmanager is not None:
         count = len(config.alertmanager.urls)
         parts.append(f"Alertmanager at {count} URL{'s' if count != 1 else ''}")
     if config.webhook is not None:
-        parts.append(f"webhook to {redact_url(config.webhook.url)}")
+        parts.append(f"webhook to {display_url(config.webhook.url)}")
     if not parts:
         parts.append("console notifier (no twilio, alertmanager or webhook)")
     if config.alertmanager is not None and config.alertmanager.watch_peers:
         parts.append("watching peers")
-    if config.heartbeat is not None:
-        from ttalertd.notifiers.heartbeat import shown_url  # its path or query is a secret
-
-        parts.append(f"heartbeat to {shown_url(config.heartbeat.url)}")
+    if config.heartbeat is not None:  # its path or query is the check's secret id
+        parts.append(f"heartbeat to {display_url(config.heartbeat.url, path_secret=True)}")
     return ", ".join(parts)
 
 

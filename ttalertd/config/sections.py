@@ -13,12 +13,12 @@ from ttalertd.config.records import (
     TwilioConfig,
     WebhookConfig,
 )
+from ttalertd.config.secrets import display_url
 from ttalertd.config.values import (
     boolean,
     check_mapping,
     http_url,
     phone,
-    redact_url,
     show,
     string_pairs,
     text,
@@ -182,7 +182,7 @@ def parse_alertmanager(value: Any) -> AlertmanagerConfig | None:
     if not isinstance(raw_urls, list | tuple) or not raw_urls:
         raise ConfigError("alertmanager.urls: must be a list of at least one http(s) URL")
     urls = _distinct("alertmanager.urls", raw_urls, http_url,
-                     shown=lambda url: show(redact_url(url)))
+                     shown=lambda url: show(display_url(url)))
     labels = string_pairs("alertmanager.labels", section.get("labels"))
     for name, _ in labels:
         if name in _RESERVED_LABELS:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from ttalertd.config.records import ConfigError
+from ttalertd.config.secrets import display_url
 
 TYPE_CHECKING = False  # typing costs ~3 ms of every start; Any is for annotations only
 if TYPE_CHECKING:
@@ -170,21 +171,12 @@ def phone(key: str, value: Any) -> str:
     return value
 
 
-def redact_url(url: str) -> str:
-    """The URL without any user:password part, for messages."""
-    scheme, sep, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    if not sep or "@" not in authority:
-        return url
-    return f"{scheme}://***@{authority.rsplit('@', 1)[1]}{slash}{path}"
-
-
 def http_url(key: str, value: Any) -> str:
     """An http:// or https:// URL with a host; a trailing slash is dropped."""
     if not isinstance(value, str):
         raise ConfigError(f"{key}: must be an http(s) URL string, not {type_name(value)}")
     url = value.strip()
-    shown = show(redact_url(url))
+    shown = show(display_url(url))  # no user info or query: either may be the secret
     from urllib.parse import urlsplit  # only with a URL in the config: ~2 ms of every start
 
     try:

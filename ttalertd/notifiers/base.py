@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ttalertd.config.secrets import redact
 from ttalertd.notify.message import Message
 
 
@@ -28,9 +29,4 @@ class Notifier(Protocol):
         ...
 
 
-def redact(text: str, *secrets: str | None) -> str:
-    """`text` with every secret replaced, so an error detail can never carry a token."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+__all__ = ["DeliveryError", "Notifier", "redact"]  # redact: the one redactor, re-exported

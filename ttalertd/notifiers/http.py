@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ttalertd.notifiers.base import DeliveryError, redact
+from ttalertd.config.secrets import display_url, redact
+from ttalertd.notifiers.base import DeliveryError
 
 DEFAULT_DEADLINE = 10.0  # seconds for the whole exchange: connect, send, answer, body
 MAX_DEADLINE = 30.0  # no caller may wait longer for one exchange
@@ -36,16 +37,6 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     truncated: bool = False  # the body was longer than the caller's max_body
-
-
-def display_url(url: str) -> str:
-    """`url` without user:password, query and fragment (ntfy takes ?auth=): fit for logs and keys."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(unparsable url)"
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=netloc, query="", fragment=""))
 
 
 def is_transient_status(status: int) -> bool:

@@ -152,3 +152,12 @@ def test_the_linear_engine_agrees_with_python_re(pattern, texts):
 def test_refused_constructs_raise_unsupported_pattern():
     with pytest.raises(UnsupportedPattern):
         LinearPattern(r"(a)\1")
+
+
+def test_a_search_past_its_work_bound_gives_up_and_excludes_nothing(caplog):
+    """A huge pattern on a hostile text: the search stops (the process alerts, never hides)."""
+    matcher = LinearPattern(r"(a?){600}a{500}")  # 1701 states, every one live on a run of a's
+    assert matcher.search("a" * MAX_TEXT) is False
+    assert matcher.gave_up == 1
+    assert "gave up after" in caplog.text and "not excluded" in caplog.text
+    assert LinearPattern(r"a{500}").search("a" * MAX_TEXT) is True  # within the bound

@@ -11,6 +11,7 @@ are refused. Exclusion only asks whether a pattern occurs, so greedy and lazy re
 
 from __future__ import annotations
 
+import logging
 import re
 import re._constants as sre  # type: ignore[import-not-found]
 import re._parser as sre_parse  # type: ignore[import-not-found]
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 4096  # characters of a name or command line that are matched; the rest is not read
 MAX_STATES = 2000  # NFA states a pattern may compile to ({m,n} copies its body)
+MAX_WORK = 200_000  # steps one search may take (~0.1 s); past them it says "no match"
 _MAX_CACHE = 20000  # DFA transitions kept; past this the cache starts afresh
+
+log = logging.getLogger("ttalertd.config")
 
 _I, _M, _S, _A = (sre.SRE_FLAG_IGNORECASE, sre.SRE_FLAG_MULTILINE, sre.SRE_FLAG_DOTALL,
                   sre.SRE_FLAG_ASCII)
@@ -107,6 +111,23 @@ class _Builder:
 
     def __init__(self) -> None:
         self.states: list[list[Any]] = [[_MATCH, None, -1, -1]]
+        self.predicates: list[Predicate] = []  # each distinct character test once
+        self._predicate_ids: dict[tuple[Any, str, int], int] = {}
+
+    def char(self, op: Any, av: Any, flags: int, nxt: int) -> int:
+        """A state that reads one character passing the test (op, av) under `flags`."""
+        key = (op, repr(av), flags)
+        index = self._predicate_ids.get(key)
+        if index is None:
+            if op is sre.LITERAL or op is sre.NOT_LITERAL:
+                test = _literal(av, flags, negate=op is sre.NOT_LITERAL)
+            elif op is sre.ANY:
+                test = (lambda c: True) if flags & _S else (lambda c: c != "\n")
+            else:
+                test = _char_class(av, flags)
+            index = self._predicate_ids[key] = len(self.predicates)
+            self.predicates.append(test)
+        return self.add(_CHAR, index, nxt)
 
     def add(self, kind: int, arg: Any, nxt: int, alt: int = -1) -> int:
         if len(self.states) >= MAX_STATES:
@@ -122,14 +143,8 @@ class _Builder:
     def item(self, op: Any, av: Any, flags: int, nxt: int) -> int:
         if op in _UNSUPPORTED:
             raise UnsupportedPattern(_UNSUPPORTED[op])
-        if op is sre.LITERAL:
-            return self.add(_CHAR, _literal(av, flags), nxt)
-        if op is sre.NOT_LITERAL:
-            return self.add(_CHAR, _literal(av, flags, negate=True), nxt)
-        if op is sre.ANY:
-            return self.add(_CHAR, (lambda c: True) if flags & _S else (lambda c: c != "\n"), nxt)
-        if op is sre.IN:
-            return self.add(_CHAR, _char_class(av, flags), nxt)
+        if op in (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN):
+            return self.char(op, av, flags, nxt)
         if op is sre.AT:
             return self.add(_ASSERT, (av, flags), nxt)
         if op is sre.SUBPATTERN:
@@ -190,9 +205,26 @@ def _context(ch: str) -> str:
 
 
 class LinearPattern:
-    """A compiled EXCLUDE_PROCESSES entry: search(text) is True when the pattern occurs in it."""
+    """A compiled EXCLUDE_PROCESSES entry: search(text) is True when the pattern occurs in it.
 
-    __slots__ = ("_cache", "_ids", "_kernels", "_start", "_states", "pattern")
+    The DFA is built on the fly: its states are sets of NFA states, its alphabet the classes of
+    characters that pass the same tests (so a text of 4096 distinct characters is a few classes).
+    A search that would take more than MAX_WORK steps (a huge pattern on a hostile text) stops
+    and says "no match": the process alerts rather than hides, and the tick goes on."""
+
+    __slots__ = (
+        "_cache",
+        "_class_ids",
+        "_class_list",
+        "_classes",
+        "_ids",
+        "_kernels",
+        "_predicates",
+        "_start",
+        "_states",
+        "gave_up",
+        "pattern",
+    )
 
     def __init__(self, pattern: str) -> None:
         """Raises re.error for bad syntax, UnsupportedPattern for what cannot run linearly."""
@@ -205,9 +237,14 @@ class LinearPattern:
                 _holds(arg, None, None, False)
         self.pattern = pattern
         self._states = builder.states
-        self._cache: dict[tuple[int, str | None, bool], int] = {}
+        self._predicates = builder.predicates
+        self._cache: dict[tuple[int, int, bool], int] = {}  # (DFA state, class, last) -> next
         self._ids: dict[tuple[frozenset[int], str | None], int] = {}
         self._kernels: list[tuple[frozenset[int], str | None]] = []
+        self._classes: dict[str, int] = {}  # character -> its class
+        self._class_ids: dict[tuple[tuple[bool, ...], str], int] = {}
+        self._class_list: list[tuple[tuple[bool, ...], str]] = []  # (test results, stand-in)
+        self.gave_up = 0  # searches stopped at MAX_WORK
 
     def __repr__(self) -> str:
         return f"LinearPattern({self.pattern!r})"
@@ -220,34 +257,54 @@ class LinearPattern:
 
     def search(self, text: str) -> bool:
         """Does the pattern occur in the first MAX_TEXT characters of `text`?"""
-        if len(self._cache) > _MAX_CACHE or len(self._kernels) > _MAX_CACHE:
-            self._cache.clear()  # between searches only: a search's state ids stay valid
-            self._ids.clear()
-            self._kernels.clear()
+        if max(len(self._cache), len(self._kernels), len(self._classes)) > _MAX_CACHE:
+            for table in (self._cache, self._ids, self._kernels, self._classes,
+                          self._class_ids, self._class_list):
+                table.clear()  # between searches only: a search's ids stay valid
         text = text[:MAX_TEXT]
-        end = len(text) - 1
+        end, work = len(text) - 1, 0
         state = self._intern(frozenset(), None)
         for i, ch in enumerate(text):
-            state = self._step(state, ch, i == end)
+            klass = self._classes.get(ch)
+            if klass is None:
+                klass = self._classify(ch)
+                work += len(self._predicates)
+            state, cost = self._step(state, klass, i == end)
             if state < 0:
                 return True
-        return self._step(state, None, False) < 0
+            work += cost
+            if work > MAX_WORK:
+                self.gave_up += 1
+                log.warning("EXCLUDE_PROCESSES %r: gave up after %d steps on a %d-character "
+                            "text; the process is not excluded", self.pattern, work, len(text))
+                return False
+        return self._step(state, -1, False)[0] < 0
+
+    def _classify(self, ch: str) -> int:
+        key = (tuple(test(ch) for test in self._predicates), _context(ch))
+        klass = self._class_ids.get(key)
+        if klass is None:
+            klass = self._class_ids[key] = len(self._class_list)
+            self._class_list.append(key)
+        self._classes[ch] = klass
+        return klass
 
     def _intern(self, kernel: frozenset[int], prev: str | None) -> int:
-        key = (kernel, None if prev is None else _context(prev))
+        key = (kernel, prev)
         found = self._ids.get(key)
         if found is None:
             found = self._ids[key] = len(self._kernels)
             self._kernels.append(key)
         return found
 
-    def _step(self, state: int, ch: str | None, last: bool) -> int:
-        """The DFA state after reading `ch` (None: the end of the text); -1 once matched."""
-        key = (state, ch, last)
+    def _step(self, state: int, klass: int, last: bool) -> tuple[int, int]:
+        """(the DFA state after a character of `klass` (-1: the end), its cost); -1 once matched."""
+        key = (state, klass, last)
         cached = self._cache.get(key)
         if cached is not None:
-            return cached
+            return cached, 1
         kernel, prev = self._kernels[state]
+        tests, cur = self._class_list[klass] if klass >= 0 else ((), None)
         states = self._states
         current, stack, seen = [], [self._start, *kernel], set()
         result = None
@@ -263,15 +320,15 @@ class LinearPattern:
             if kind == _SPLIT:
                 stack += (alt, nxt)
             elif kind == _ASSERT:
-                if _holds(arg, prev, ch, last):
+                if _holds(arg, prev, cur, last):
                     stack.append(nxt)
             else:
                 current.append(index)
         if result is None:
-            if ch is None:
+            if klass < 0:
                 result = state  # the end: no match
             else:
-                after = frozenset(states[i][2] for i in current if states[i][1](ch))
-                result = self._intern(after, ch)
+                after = frozenset(states[i][2] for i in current if tests[states[i][1]])
+                result = self._intern(after, cur)
         self._cache[key] = result
-        return result
+        return result, len(seen) + 1

@@ -7,7 +7,8 @@ The daemon's own handler takes over later and picks up a reload asked for meanwh
 
 from __future__ import annotations
 
-import signal
+# the C module: `signal` would first import enum, ~5 ms before the handler is in place
+import _signal  # type: ignore[import-not-found]
 
 reload_requested = False  # a SIGHUP came before the daemon's own handler was installed
 
@@ -18,6 +19,6 @@ def _on_hup(signum: int, frame: object) -> None:
 
 
 try:
-    signal.signal(signal.SIGHUP, _on_hup)
+    _signal.signal(_signal.SIGHUP, _on_hup)
 except ValueError:  # not the main thread: the CLI called from a test's thread, nothing to guard
     pass

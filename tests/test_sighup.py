@@ -188,12 +188,15 @@ def test_a_sighup_during_start_up_never_kills_the_daemon(tmp_path):
 
     def serve() -> None:
         while not done.is_set():
-            with open(daemon.config, "w") as fifo:  # blocks until the daemon opens it to read
-                if done.is_set():
-                    return
-                opened.set()
-                served.wait()  # the first read is held until the SIGHUPs are sent
-                fifo.write(text)
+            try:
+                with open(daemon.config, "w") as fifo:  # blocks until the daemon opens it
+                    if done.is_set():
+                        return
+                    opened.set()
+                    served.wait()  # the first read is held until the SIGHUPs are sent
+                    fifo.write(text)
+            except BrokenPipeError:  # a reader that went away: serve the next one
+                continue
 
     server = threading.Thread(target=serve, daemon=True)
     daemon.start()

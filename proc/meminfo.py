@@ -14,9 +14,9 @@ _MAX_DIGITS = 20  # no KiB count of a real machine is longer; a longer one is da
 class Meminfo:
     total_kib: int
     available_kib: int | None  # None on kernels before 3.14, which lack MemAvailable, or unreadable
-    swap_total_kib: int | None  # 0 without swap; None when its line is unreadable
-    swap_free_kib: int | None
-    unreadable: tuple[str, ...] = ()  # the fields whose line was damaged, so their value is None
+    swap_total_kib: int  # 0 without swap, or when a swap line is unreadable (as psutil does)
+    swap_free_kib: int
+    unreadable: tuple[str, ...] = ()  # the fields whose line was damaged: None, or 0 for swap
 
 
 def parse_meminfo(data: bytes) -> Meminfo:
@@ -36,6 +36,6 @@ def parse_meminfo(data: bytes) -> Meminfo:
         raise ParseError(f"meminfo: {why} MemTotal line")
     unreadable = tuple(k.decode() for k, v in values.items() if v is None)
     swap_total, swap_free = values.get(b"SwapTotal", 0), values.get(b"SwapFree", 0)
-    if swap_total is None or swap_free is None:  # one without the other says nothing of swap use
-        swap_total = swap_free = None
+    if swap_total is None or swap_free is None:  # one without the other says nothing of swap use:
+        swap_total = swap_free = 0  # read as no swap, so no swap alert is made up
     return Meminfo(total, values.get(b"MemAvailable"), swap_total, swap_free, unreadable)

@@ -162,8 +162,8 @@ def test_one_bad_meminfo_field_costs_that_value_alone():
     data = (b"MemTotal: 100 kB\nMemAvailable: -40 kB\nSwapTotal: 8 kB\nSwapFree: 2 kB\n")
     assert proc.parse_meminfo(data) == proc.Meminfo(100, None, 8, 2, ("MemAvailable",))
     data = b"MemTotal: 100 kB\nMemAvailable: 40 kB\nSwapTotal: 8 kB\nSwapFree: x kB\n"
-    # free swap unknown: used swap is unknown too, so neither is guessed
-    assert proc.parse_meminfo(data) == proc.Meminfo(100, 40, None, None, ("SwapFree",))
+    # free swap unknown: used swap is unknown too, read as no swap (0), as psutil does
+    assert proc.parse_meminfo(data) == proc.Meminfo(100, 40, 0, 0, ("SwapFree",))
     with pytest.raises(proc.ParseError, match="damaged MemTotal"):
         proc.parse_meminfo(b"MemTotal: -100 kB\nMemAvailable: 40 kB\n")
 

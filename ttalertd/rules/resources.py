@@ -74,8 +74,8 @@ def _memory(reading: Reading, memory: AlertMemory, config: Config):
 
 def _swap(reading: Reading, memory: AlertMemory, config: Config):
     info, limit = reading.memory, config.swap_used_max
-    if limit is None or info is None or not info.swap_total_kib or info.swap_free_kib is None:
-        return []  # no swap, or its lines were unreadable
+    if limit is None or info is None or info.swap_total_kib <= 0:
+        return []
     pct = 100.0 * (info.swap_total_kib - info.swap_free_kib) / info.swap_total_kib
     return _step(
         memory, config, reading.time, "swap", "swap",

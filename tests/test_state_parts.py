@@ -201,13 +201,17 @@ def test_an_unreadable_state_file_is_refused_not_replaced(tmp_path):
 
 def test_a_corrupt_state_is_moved_aside_after_its_kept_messages_are_logged(tmp_path):
     state = str(tmp_path / "memory.json")
-    whole = json.dumps({"outbox": kept_outbox(), "memory": {"tick": 1}})
+    outbox = kept_outbox()
+    outbox["held"] = [{"alert": {"kind": "login", "text": "mallory logged on pts/9 from 10.9.9.9",
+                                 "key": "login"}, "at": 1.0, "held": True}]
+    whole = json.dumps({"outbox": outbox, "memory": {"tick": 1}})
     with open(state, "w") as f:
         f.write(whole[: whole.index('"memory"') + 12])  # cut mid-write: no longer JSON
     result = run_once(tmp_path, state)
     assert_no_traceback(result)
     assert result.returncode == 0
     assert "kept from before the restart" in result.stderr  # logged in full, both lines
+    assert "mallory logged on pts/9 from 10.9.9.9" in result.stderr  # a held line too
     assert "corrupt" in result.stderr
     assert len(glob.glob(state + ".corrupt-*")) == 1
 

@@ -10,29 +10,41 @@ log = logging.getLogger("ttalertd.state.store")
 
 # the outbox's list of entries, wherever it starts; a quote inside a JSON string is escaped
 _OUTBOX = re.compile(r'(?<!\\)"outbox"\s*:\s*\{')
-_ENTRIES = re.compile(r'(?<!\\)"entries"\s*:\s*\[')
+_LIST = {name: re.compile(rf'(?<!\\)"{name}"\s*:\s*\[') for name in ("entries", "held")}
 _SEPARATOR = re.compile(r"\s*,?\s*")
 
 
-def kept_messages(raw: bytes) -> list[tuple[str, str]]:
-    """(notifier key, text) of every outbox entry that reads whole, up to where the file breaks."""
-    text = raw.decode("utf-8", "replace")
-    outbox = _OUTBOX.search(text)
-    match = None if outbox is None else _ENTRIES.search(text, outbox.end())
+def _items(text: str, start: int, name: str) -> list[object]:
+    """The items of the outbox's list `name` that read whole, up to where the file breaks."""
+    match = _LIST[name].search(text, start)
     if match is None:
         return []
-    decoder = json.JSONDecoder()
-    found: list[tuple[str, str]] = []
-    position = match.end()
+    decoder, items, position = json.JSONDecoder(), [], match.end()
     while True:
         position = _SEPARATOR.match(text, position).end()  # type: ignore[union-attr]
         try:
-            entry, position = decoder.raw_decode(text, position)
+            item, position = decoder.raw_decode(text, position)
         except (ValueError, RecursionError):
-            return found  # the list ends, or the file breaks here
+            return items  # the list ends, or the file breaks here
+        items.append(item)
+
+
+def kept_messages(raw: bytes) -> list[tuple[str, str]]:
+    """(notifier key, text) of every kept message and held line of the outbox that reads whole."""
+    text = raw.decode("utf-8", "replace")
+    outbox = _OUTBOX.search(text)
+    if outbox is None:
+        return []
+    found: list[tuple[str, str]] = []
+    for entry in _items(text, outbox.end(), "entries"):
         if isinstance(entry, dict) and isinstance(entry.get("text"), str):
             key = entry.get("key")
             found.append((key if isinstance(key, str) else "?", entry["text"]))
+    for line in _items(text, outbox.end(), "held"):  # lines the rate limit holds back
+        alert = line.get("alert") if isinstance(line, dict) else None
+        if isinstance(alert, dict) and isinstance(alert.get("text"), str):
+            found.append(("every notifier (a held line)", alert["text"]))
+    return found
 
 
 def log_kept_messages(path: str, raw: bytes) -> int:

@@ -14,7 +14,7 @@ from replay_support import REPO, env
 
 def test_sigterm_records_a_clean_stop_with_the_state(tmp_path):
     config = tmp_path / "c.yml"
-    config.write_text(json.dumps({"defaults": {"ALERT_INTERVAL": 0.2}}))
+    config.write_text(json.dumps({"defaults": {"ALERT_INTERVAL": 1}}))
     state = tmp_path / "memory.json"
     daemon = subprocess.Popen(
         [sys.executable, "-m", "ttalertd", "--dry-run", "--root",

@@ -4,22 +4,20 @@ ttalertd daemons run as `python -m ttalertd` from this tree, each stopped by pid
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from cli_support import cli_env, ttalertd_command
 from fixture_writer import Sample, base, write_sample
 
 AM_BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 AMTOOL = shutil.which("amtool")
-TREE = str(Path(__file__).resolve().parent.parent)
 
 # heartbeats go to a receiver that does nothing; a silent peer notifies the capture server
 AM_CONFIG = """\
@@ -116,17 +114,15 @@ def wait_until(predicate, timeout: float, what: str, step: float = 0.1):
 
 
 def daemon_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    env["PYTHONPATH"] = TREE
-    return env
+    return cli_env()  # this checkout, no TTALERTD_*/TWILIO_*, no system config
 
 
 def start_daemon(procs: Processes, home: Path, host: str, config: str) -> subprocess.Popen:
     """`python -m ttalertd` as host `host` with its own config, state and log under home."""
     cfg = home / f"{host}.yml"
     cfg.write_text(config)
-    return procs.start([sys.executable, "-m", "ttalertd", "--config", str(cfg),
-                        "--state", str(home / f"{host}.json")],
+    return procs.start(ttalertd_command("--config", str(cfg),
+                                        "--state", str(home / f"{host}.json")),
                        home / f"{host}.log", env=daemon_env())
 
 

@@ -7,9 +7,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
+from cli_support import cli_env, ttalertd_command
 from faults_helpers import write_login_storm
 from trickle_server import TrickleServer
 
@@ -50,9 +50,9 @@ def test_sigkill_mid_post_loses_no_alertmanager_alert(tmp_path):
         config = tmp_path / "credentials.yml"
         config.write_text(f"alertmanager:\n  urls: [{json.dumps(url)}]\n")
         state = tmp_path / "memory.json"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-        child = subprocess.Popen([sys.executable, "-m", "ttalertd", "--once", "--replay", scenario,
-                                  "--config", str(config), "--state", str(state)], env=env,
+        child = subprocess.Popen(ttalertd_command("--once", "--replay", scenario, "--config",
+                                                  str(config), "--state", str(state)),
+                                 env=cli_env(), cwd=tmp_path,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             end = time.monotonic() + 30

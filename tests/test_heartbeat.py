@@ -7,15 +7,14 @@ over a replayed scenario whose clock is the present, one tick per sample after t
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cli_support import run_ttalertd
 from fleet_support import present_scenario
 
 from ttalertd.config.records import HeartbeatConfig
@@ -77,11 +76,9 @@ def run(tmp_path, switch: Switch, loads: list[str], *extra: str, defaults: str =
         f"heartbeat:\n  url: {switch.url}/ping/{SECRET}?key={SECRET}\n"
         f"  fail_url: {switch.url}/ping/{SECRET}/fail\n"
         f"webhook:\n  url: {switch.url}/hook\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "ttalertd", "--replay", str(present_scenario(tmp_path / "s", loads)),
-         "--config", str(cfg), "--state", str(tmp_path / "memory.json"), *extra],
-        check=False, capture_output=True, text=True, timeout=60, env=env)
+    return run_ttalertd("--replay", str(present_scenario(tmp_path / "s", loads)),
+                        "--config", str(cfg), "--state", str(tmp_path / "memory.json"), *extra,
+                        cwd=tmp_path)
 
 
 QUIET = ["0.10 0.10 0.05"] * 4  # a baseline, then three ticks with nothing to tell

@@ -4,18 +4,15 @@ duration (a replay)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 from am_capture import Capture
+from cli_support import run_ttalertd
 from phone_support import (
     OTHER_OWNER,
     OWNER,
-    REPO,
     SID,
     TOKEN,
     TWILIO_NUMBER,
@@ -200,11 +197,8 @@ def test_dry_run_prints_the_call_and_the_reply_and_sends_nothing(twilio, tmp_pat
         host.sample(var_free=3.0)
     config = write_config(str(tmp_path / "config.yml"), twilio.url, call=[OWNER], CALL_AFTER=5)
     text(twilio, "status", host.time - 590)
-    done = subprocess.run(
-        [sys.executable, "-m", "ttalertd", "--dry-run", "--replay", host.scenario,
-         "--config", config, "--state", str(tmp_path / "memory.json")],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "PYTHONPATH": REPO, "TZ": "UTC"})
+    done = run_ttalertd("--dry-run", "--replay", host.scenario, "--config", config,
+                        "--state", str(tmp_path / "memory.json"), cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "call +1555...4567: web1. disk /var 3 percent free. Reply ack to stop the calls." in lines

@@ -5,15 +5,14 @@ Alertmanager, still alive."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cli_support import run_ttalertd
 from fleet_support import (
     AM_BINARY,
     AMTOOL,
@@ -161,16 +160,13 @@ def test_a_silenced_heartbeat_on_a_real_alertmanager_is_still_alive(tmp_path):
 
 def test_dry_run_reads_the_peers_and_prints_its_peer_line_but_posts_nothing(tmp_path):
     scenario = present_scenario(tmp_path / "s", ["0.10 0.10 0.05", "0.10 0.10 0.05"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTALERTD_", "TWILIO_"))}
 
     def dry_run(am: FakeAlertmanager) -> subprocess.CompletedProcess:
         cfg = tmp_path / "credentials.yml"
         cfg.write_text(f"host: web1\nalertmanager:\n  urls: [{am.url}]\n  watch_peers: true\n"
                        "  labels: {fleet: 'a \"quoted\" name'}\n")
-        return subprocess.run(
-            [sys.executable, "-m", "ttalertd", "--once", "--dry-run", "--replay", str(scenario),
-             "--config", str(cfg), "--state", str(tmp_path / "memory.json")],
-            check=False, capture_output=True, text=True, timeout=60, env=env)
+        return run_ttalertd("--once", "--dry-run", "--replay", str(scenario), "--config", str(cfg),
+                            "--state", str(tmp_path / "memory.json"), cwd=tmp_path)
 
     with FakeAlertmanager([heartbeat("web1"), heartbeat("web3")]) as am:
         first = dry_run(am)

@@ -8,10 +8,10 @@ import logging
 import os
 import pwd
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from proc._io import _or_skip, _read_or_skip, read_file
+from proc._io import TYPE_CHECKING, _or_skip, _read_or_skip, read_file
 from proc._text import decode
 from proc.errors import ParseError
 from proc.loadavg import LoadAvg, parse_loadavg
@@ -24,6 +24,9 @@ from proc.stat_fds import StatReader
 from proc.system_stat import SystemStat, parse_system_stat
 from proc.uptime import Uptime, parse_uptime
 from proc.utmp import Session, parse_utmp
+
+if TYPE_CHECKING:
+    from proc._io import T
 
 log = logging.getLogger("proc.fs")
 
@@ -139,7 +142,7 @@ class ProcFS:
         return Snapshot(seconds, load, stats, btime, wall_time, self.root, self.is_live,
                         cpu_count)
 
-    def _or_none(self, read, what: str):
+    def _or_none(self, read: Callable[[], T], what: str) -> T | None:
         try:
             return read()
         except (OSError, ParseError) as exc:

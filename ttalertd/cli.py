@@ -21,6 +21,8 @@ TYPE_CHECKING = False  # typing stays off the start-up path (issue 14): Any is f
 if TYPE_CHECKING:
     from typing import Any
 
+    from ttalertd.read.source import Source  # imported where used: snapshot needs no runner
+
 log = logging.getLogger("ttalertd")
 
 
@@ -142,13 +144,14 @@ def _load(args: argparse.Namespace) -> Config:
     return config
 
 
-def _source(args: argparse.Namespace):
+def _source(args: argparse.Namespace) -> Source:
     from ttalertd.read.source import Source
 
     return Source(root=args.root or "/", replay=args.replay, utmp=args.utmp)
 
 
-def _two_samples(args: argparse.Namespace, source) -> tuple[proc.Snapshot, proc.Snapshot]:
+def _two_samples(args: argparse.Namespace,
+                 source: Source) -> tuple[proc.Snapshot, proc.Snapshot]:
     first = source.snapshot()
     if not source.is_replay and not args.root:
         time.sleep(2.0 if args.window is None else args.window)

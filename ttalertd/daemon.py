@@ -45,7 +45,7 @@ class Signals:
         self.reload = self.reload or startup_signals.reload_requested
         startup_signals.reload_requested = False
 
-    def _on_stop(self, signum, frame) -> None:
+    def _on_stop(self, signum: int, frame: object) -> None:
         self.stop = True
         if self._sending:
             # a send may block for its whole HTTP timeout: stop now, the outbox is on disk
@@ -63,7 +63,7 @@ class Signals:
         finally:
             self._sending = False
 
-    def _on_hup(self, signum, frame) -> None:
+    def _on_hup(self, signum: int, frame: object) -> None:
         self.reload = True
 
     def sleep(self, seconds: float) -> None:

@@ -1,4 +1,5 @@
-"""Logging: stderr always, a --log file that follows logrotate, and secrets masked on the way out."""
+"""Logging: stderr always, a --log file that follows logrotate, and secrets masked on the way
+out."""
 
 from __future__ import annotations
 

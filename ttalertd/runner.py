@@ -60,7 +60,8 @@ class Runner:
         # the daemon's: lets a stop signal cut a send short
         self.send_guard: Callable[[], AbstractContextManager[None]] = nullcontext
         self.extra_states: list[AlertState] = []  # Alertmanager states to post with the next tick
-        self.trace_path: str | None = None  # the trace file (section 12); the start-up line names it
+        # the trace file (section 12); the start-up line names it
+        self.trace_path: str | None = None
         self.apply_config(config)
 
     def apply_config(self, config: Config) -> None:
@@ -254,7 +255,8 @@ class Runner:
     def _ticks_per_hour(self) -> int:
         return max(1, math.ceil(3600.0 / self.config.alert_interval))
 
-    def _log_summary(self, tick: int, reading: Reading, verdict: Verdict, report) -> None:
+    def _log_summary(self, tick: int, reading: Reading, verdict: Verdict,
+                     report: delivery.FlushReport) -> None:
         load = f"{reading.load.one:.2f}" if reading.load else "?"
         users = len(reading.sessions) if reading.sessions is not None else "?"
         top = reading.top[0] if reading.top else None

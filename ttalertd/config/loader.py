@@ -115,7 +115,8 @@ def _build(path: str, document: Any, env: Mapping[str, str]) -> Config:
         return Config(path=path, twilio=parse_twilio(None, env))
     if not isinstance(document, Mapping):
         raise ConfigError(
-            f"{path}: must be a mapping with twilio and defaults sections, not {type_name(document)}"
+            f"{path}: must be a mapping with twilio and defaults sections, "
+            f"not {type_name(document)}"
         )
     sections = check_mapping("", document, TOP_LEVEL_KEYS)
     return Config(

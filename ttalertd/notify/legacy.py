@@ -15,7 +15,9 @@ from ttalertd.rules.alert import Alert, alert_from_json
 def message_entry(raw: dict[str, Any], entry: Entry) -> None:
     """Fill `entry` from an old message entry: its alerts, else the lines of its text."""
     created = raw.get("created")
-    at = float(created) if isinstance(created, int | float) and not isinstance(created, bool) else 0.0
+    at = 0.0
+    if isinstance(created, int | float) and not isinstance(created, bool):
+        at = float(created)
     raw_alerts = raw.get("alerts")
     alerts = [alert_from_json(a) for a in raw_alerts] if isinstance(raw_alerts, list) else []
     found = [a for a in alerts if a is not None]

@@ -1,4 +1,5 @@
-"""Memory, swap and disk rules: a share of a resource past its limit, recovered past it with the ratio."""
+"""Memory, swap and disk rules: a share of a resource past its limit, recovered past it with the
+ratio."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def _step(memory: AlertMemory, config: Config, now: float, key: str, kind: str, 
         memory.conditions[key] = cond
         cond.labels = dict(labels)
     if change is Change.FIRE:
+        assert cond is not None  # advance() fires only a condition it keeps
         cond.text = fire_text
         return [(Alert(kind, fire_text, key, labels=labels, starts_at=cond.since), change)]
     if change is Change.RECOVER:
@@ -58,7 +60,8 @@ def _step(memory: AlertMemory, config: Config, now: float, key: str, kind: str, 
     return []
 
 
-def _memory(reading: Reading, memory: AlertMemory, config: Config):
+def _memory(reading: Reading, memory: AlertMemory,
+            config: Config) -> list[tuple[Alert, Change]]:
     info, limit = reading.memory, config.mem_available_min
     if limit is None or info is None or info.available_kib is None or info.total_kib <= 0:
         return []
@@ -72,7 +75,8 @@ def _memory(reading: Reading, memory: AlertMemory, config: Config):
     )
 
 
-def _swap(reading: Reading, memory: AlertMemory, config: Config):
+def _swap(reading: Reading, memory: AlertMemory,
+          config: Config) -> list[tuple[Alert, Change]]:
     info, limit = reading.memory, config.swap_used_max
     if limit is None or info is None or info.swap_total_kib <= 0:
         return []
@@ -85,7 +89,8 @@ def _swap(reading: Reading, memory: AlertMemory, config: Config):
     )
 
 
-def _disks(reading: Reading, memory: AlertMemory, config: Config):
+def _disks(reading: Reading, memory: AlertMemory,
+           config: Config) -> list[tuple[Alert, Change]]:
     limit = config.disk_free_min
     if limit is None:
         return []

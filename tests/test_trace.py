@@ -99,6 +99,7 @@ def test_the_run_commands_write_the_trace_where_they_are_told(tmp_path):
     assert os.path.exists(tmp_path / "env.jsonl") and not os.path.exists(tmp_path / "n.trace.jsonl")
     run_ttalertd("--once", "--dry-run", "--replay", day, "--state", "o.json", "--trace", "",
                  cwd=str(tmp_path), env=cli_env(TTALERTD_TRACE=str(tmp_path / "x.jsonl")))
-    assert not os.path.exists(tmp_path / "x.jsonl") and not os.path.exists(tmp_path / "o.trace.jsonl")
+    assert not os.path.exists(tmp_path / "x.jsonl")
+    assert not os.path.exists(tmp_path / "o.trace.jsonl")
     with open(tmp_path / "m.trace.jsonl") as f:
         assert len(f.readlines()) == 1  # --once: one evaluated tick, the baseline writes none

@@ -188,4 +188,5 @@ def test_a_mount_point_that_is_no_utf8_is_shown_with_question_marks_and_statvfs_
 def test_a_carriage_return_in_a_mount_point_forges_no_mount():
     # the kernel escapes space, tab, newline and backslash, not CR
     [mount] = parse_mounts(b"eve@fuse /home/eve/a\r/dev/vda9\\040/boot ext4 rw 0 0\n")
-    assert mount.device == "eve@fuse" and printable(mount.mountpoint) == "/home/eve/a?/dev/vda9 /boot"
+    assert mount.device == "eve@fuse"
+    assert printable(mount.mountpoint) == "/home/eve/a?/dev/vda9 /boot"

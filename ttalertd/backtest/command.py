@@ -11,7 +11,7 @@ import re
 import shutil
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -97,7 +97,12 @@ def _trace_file(args: argparse.Namespace) -> str:
 _LINES_CACHE: dict[str, list] = {}  # two configs over one trace read it once
 
 
-def _trace_steps(path: str, config: Config, last: float | None):
+# what a run with no state file takes as known: the first sessions and the boot id
+Baseline = tuple[list[tuple[str, str, str]] | None, str | None]
+
+
+def _trace_steps(path: str, config: Config,
+                 last: float | None) -> tuple[Iterable[Step], Baseline]:
     if config.cpu_limit < 1 or config.top_n > TRACE_ROWS:
         log.warning("the trace keeps the %d busiest processes over 0%% cpu: a CPU_LIMIT under 1 "
                     "(%g) or a TOP_N over %d (%d) may not give what a live run would have",
@@ -126,7 +131,8 @@ def _steps(lines: list, begin: int, top_n: int) -> Iterator[Step]:
             yield Step(readings.reading(tick.line), stopped)
 
 
-def _scenario_steps(scenario: str, config: Config, last: float | None):
+def _scenario_steps(scenario: str, config: Config,
+                    last: float | None) -> tuple[Iterable[Step], Baseline]:
     if not os.path.isdir(scenario):
         raise TraceMissing(f"scenario {scenario}: no such directory")
     baseline, readings = scenario_readings(scenario, config.top_n)

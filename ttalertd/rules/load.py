@@ -1,4 +1,5 @@
-"""Load rule: the 1-minute load over LOAD_AVG_MAX, and above the load last alerted x LOAD_ESCALATE_RATIO."""
+"""Load rule: the 1-minute load over LOAD_AVG_MAX, and above the load last alerted x
+LOAD_ESCALATE_RATIO."""
 
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ def check_reboot(reading: Reading, memory: AlertMemory,
     if previous is None or previous == reading.boot_id:
         return []
     booted = reading.btime if reading.btime is not None else reading.time - (reading.uptime or 0)
-    text = f"rebooted at {time.strftime('%Y-%m-%d %H:%M', local(booted))}{_downtime(memory, booted, local)}"
+    at = time.strftime("%Y-%m-%d %H:%M", local(booted))
+    text = f"rebooted at {at}{_downtime(memory, booted, local)}"
     return [Alert("reboot", text, f"reboot:{reading.boot_id}", starts_at=booted)]
 
 

@@ -57,10 +57,10 @@ def test_the_daemon_says_how_it_started(tmp_path):
     assert done.returncode == 0, done.stderr
     started = [line for line in done.stderr.splitlines() if " started: " in line]
     assert len(started) == 1
-    trace = re.escape(str(state.with_suffix(".trace.jsonl")))  # once the trace is written
+    trace = re.escape(str(state.with_suffix(".trace.jsonl")))  # the default: next to the state
     assert re.search(
         r"started: config none \(built-in defaults\); notifiers console \(--dry-run: nothing is "
-        rf"sent\); interval 60 s; state {re.escape(str(state))}; trace (off|{trace}); "
+        rf"sent\); interval 60 s; state {re.escape(str(state))}; trace {trace}; "
         r"first tick at once \(replay\)$", started[0]), started[0]
 
 

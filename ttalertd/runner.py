@@ -60,8 +60,7 @@ class Runner:
         # the daemon's: lets a stop signal cut a send short
         self.send_guard: Callable[[], AbstractContextManager[None]] = nullcontext
         self.extra_states: list[AlertState] = []  # Alertmanager states to post with the next tick
-        # the trace file (section 12); the start-up line names it
-        self.trace_path: str | None = None
+        self.trace_path = trace_path or None  # the start-up line names it
         self.apply_config(config)
 
     def apply_config(self, config: Config) -> None:

@@ -1,4 +1,5 @@
-"""Idle child processes for the benchmarks: spawned cheaply, always reaped (also on Ctrl-C/SIGTERM)."""
+"""Idle child processes for the benchmarks: spawned cheaply, always reaped (also on
+Ctrl-C/SIGTERM)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 @contextlib.contextmanager
 def idle_children(count: int) -> Iterator[IdleChildren]:
-    """`count` idle children for the block; SIGTERM/SIGHUP become KeyboardInterrupt so finally runs."""
+    """`count` idle children for the block; SIGTERM/SIGHUP become KeyboardInterrupt so finally
+    runs."""
     previous = {
         sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
     }

@@ -30,7 +30,8 @@ def floor_tick() -> int:
 
 
 class TtalertdTick:
-    """ttalertd's tick: one snapshot, ranked against the previous one, top 8 with users and names."""
+    """ttalertd's tick: one snapshot, ranked against the previous one, top 8 with users and
+    names."""
 
     def __init__(self) -> None:
         self.fs = proc.ProcFS("/")
@@ -57,7 +58,8 @@ class PsutilTick:
     def __call__(self) -> int:
         psutil = self.psutil
         ranked = []
-        # process_iter keeps its Process objects between calls, so cpu_percent compares with the last
+        # process_iter keeps its Process objects between calls, so cpu_percent compares with the
+        # last
         for p in psutil.process_iter(["name", "username", "cpu_percent"]):
             info = p.info
             ranked.append((info["cpu_percent"] or 0.0, p.pid, info["name"], info["username"], p))

@@ -75,7 +75,8 @@ def frames(pid: int) -> set[int]:
 
 
 def tree_memory(root: int) -> dict[str, int]:
-    """Now: the tree's process count, summed RSS (kB), distinct resident pages (kB, 0 unless root)."""
+    """Now: the tree's process count, summed RSS (kB), distinct resident pages (kB, 0 unless
+    root)."""
     pids = tree_pids(root)
     union: set[int] = set()
     for pid in pids:

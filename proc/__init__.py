@@ -1,4 +1,5 @@
-"""Readings straight from kernel files (/proc, utmp, logind): load, processes, logins, memory, disks.
+"""Readings straight from kernel files (/proc, utmp, logind): load, processes, logins, memory,
+disks.
 
 No subprocess and no psutil: every reading is a parse of a file, so a recorded tree under another
 root is read by the same code as the live "/".

@@ -1,4 +1,5 @@
-"""Reading files under /proc, and the one place where a vanished or forbidden file becomes a skip."""
+"""Reading files under /proc, and the one place where a vanished or forbidden file becomes a
+skip."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def read_file(path: str) -> bytes:
 
 
 def _or_skip(call: Callable[..., T], *args: object) -> T | None:
-    """call(*args), or None when what it reads vanished or may not be read; other errors propagate."""
+    """call(*args), or None when what it reads vanished or may not be read; other errors
+    propagate."""
     try:
         return call(*args)
     except OSError as exc:  # ProcessLookupError and PermissionError are OSErrors too

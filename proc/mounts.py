@@ -56,7 +56,8 @@ def _unescape(raw: bytes) -> bytes:
 
 
 def parse_mounts(data: bytes) -> list[Mount]:
-    """Parse 'device mountpoint fstype options 0 0' lines; a short line is skipped with a warning."""
+    """Parse 'device mountpoint fstype options 0 0' lines; a short line is skipped with a
+    warning."""
     mounts = []
     # lines end at \n only: the kernel escapes a newline in a path but writes a CR as it is
     for number, line in enumerate(data.split(b"\n"), 1):

@@ -14,7 +14,8 @@ def _is_uid(field: bytes) -> bool:
 
 
 def parse_passwd(data: bytes) -> dict[int, str]:
-    """name:x:uid:gid:gecos:home:shell lines; a bad line is skipped with a warning, first name wins."""
+    """name:x:uid:gid:gecos:home:shell lines; a bad line is skipped with a warning, first name
+    wins."""
     names: dict[int, str] = {}
     for number, line in enumerate(data.splitlines(), 1):
         if not line.strip() or line.startswith(b"#"):

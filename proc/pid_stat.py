@@ -26,7 +26,8 @@ def parse_pid_stat(data: bytes) -> PidStat:
     close_paren = data.rfind(b")")
     if open_paren < 0 or close_paren < open_paren:
         raise ParseError(f"pid stat: no '(comm)' in {data[:80]!r}")
-    # after ")": state(3) ppid(4) ... utime(14) stime(15) ... num_threads(20) itrealvalue starttime(22)
+    # after ")": state(3) ppid(4) ... utime(14) stime(15) ... num_threads(20) itrealvalue
+    # starttime(22)
     rest = data[close_paren + 1 :].split(None, 20)  # fields 3..22, the tail unsplit
     if len(rest) < 20:
         raise ParseError(f"pid stat: {len(rest) + 2} fields, need 22: {data[:80]!r}")

@@ -37,7 +37,8 @@ class StatReader:
         self._fds = {}
 
     def read_all(self) -> list[tuple[str, bytes]]:
-        """(pid name, stat bytes) of each process listed now; one that exited or is hidden is left out."""
+        """(pid name, stat bytes) of each process listed now; one that exited or is hidden is left
+        out."""
         proc, kept, pread = self.proc_dir, self._fds, os.pread
         names = os.listdir(proc)
         room = self._grow_room(len(names))
@@ -98,7 +99,8 @@ class StatReader:
         return data, fd
 
     def _grow_room(self, wanted: int) -> int:
-        """Room for `wanted` kept descriptors: raise the soft fd limit toward the hard one if needed."""
+        """Room for `wanted` kept descriptors: raise the soft fd limit toward the hard one if
+        needed."""
         if self._room == 0 or (self._room is not None and wanted <= self._room):
             return self._room  # 0: EMFILE was seen, the limit is not what it claims
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

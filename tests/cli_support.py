@@ -61,7 +61,8 @@ def console_script(directory: str | os.PathLike[str]) -> Path:
     path = Path(directory) / "ttalertd"
     path.write_text(
         "#!/bin/sh\n"
-        f"PYTHONPATH='{REPO}' TTALERTD_SYSTEM_CONFIG='' exec '{sys.executable}' -m ttalertd \"$@\"\n"
+        f"PYTHONPATH='{REPO}' TTALERTD_SYSTEM_CONFIG='' "
+        f"exec '{sys.executable}' -m ttalertd \"$@\"\n"
     )
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return path

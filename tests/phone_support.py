@@ -5,12 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "fixtures", "incidents"))
-
-from incident_kit import BTIME, Proc, Sample, base, loadavg, statvfs, write_sample
+from incident_kit import BTIME, Proc, Sample, base, loadavg, statvfs, write_sample  # pythonpath
 
 from ttalertd.config.loader import load_config
 from ttalertd.read.source import Source

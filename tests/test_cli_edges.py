@@ -1,4 +1,5 @@
-"""Edges of the outside surface: a missing root, an unreadable user, login times, a broken sample."""
+"""Edges of the outside surface: a missing root, an unreadable user, login times, a broken
+sample."""
 
 from __future__ import annotations
 

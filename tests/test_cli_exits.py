@@ -1,4 +1,5 @@
-"""Exit codes and outputs of the command line: bad config, bad usage, check-config, snapshot, --root."""
+"""Exit codes and outputs of the command line: bad config, bad usage, check-config, snapshot,
+--root."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ BAD_CONFIGS = [
     ("defaults:\n  NOTIFY_RECOVERY: maybe\n", "NOTIFY_RECOVERY"),
     ("defaults:\n  DISK_FREE_MIN: 150\n", "DISK_FREE_MIN"),
     ("defaults:\n  NO_SUCH_KEY: 1\n", "NO_SUCH_KEY"),
-    ('twilio:\n  - "AC00000000000000000000000000000001"\n  - "secret-token-123"\n  - +15551234567\n  - "+18885551234"\n',
-     "twilio"),
+    (('twilio:\n  - "AC00000000000000000000000000000001"\n  - "secret-token-123"\n'
+      '  - +15551234567\n  - "+18885551234"\n'), "twilio"),
     ("defaults:\n  LOAD_AVG_MAX: [1\n", "line"),
 ]
 

@@ -123,7 +123,8 @@ twilio:
     twilio = load(tmp_path, text).twilio
     assert twilio is not None
     assert twilio.to == ("+447700900123",)
-    assert (twilio.from_, twilio.messaging_service_sid) == (None, "MG00000000000000000000000000000042")
+    assert twilio.from_ is None
+    assert twilio.messaging_service_sid == "MG00000000000000000000000000000042"
 
 
 def test_no_twilio_section_leaves_every_notifier_off(tmp_path: Path) -> None:
@@ -171,18 +172,22 @@ def test_phone_number_must_be_e164(tmp_path: Path, number: str) -> None:
     [
         ("twilio:\n  - a\n  - b\n  - '+15551234567'\n", "twilio: must be a list of 4"),
         (MAPPING.replace(f'  auth_token: "{TOKEN}"\n', ""), "twilio.auth_token: missing"),
-        (MAPPING.replace('  account_sid: "AC00000000000000000000000000000123"\n', ""), "twilio.account_sid: missing"),
+        (MAPPING.replace('  account_sid: "AC00000000000000000000000000000123"\n', ""),
+         "twilio.account_sid: missing"),
         (MAPPING.replace('  from: "+18885551234"\n', ""), "twilio.from: missing"),
         (MAPPING.replace('  to: ["+15551234567", "+15557654321"]\n', ""), "twilio.to: missing"),
         (MAPPING.replace('["+15551234567", "+15557654321"]', "[]"), "twilio.to: the list is empty"),
         (MAPPING.replace('"+15557654321"', '"+15551234567"'), "twilio.to: +15551234567 is listed"),
-        (MAPPING + '  messaging_service_sid: "MG00000000000000000000000000000001"\n', None),  # goes under defaults: unknown key
+        # goes under defaults: unknown key
+        (MAPPING + '  messaging_service_sid: "MG00000000000000000000000000000001"\n', None),
         (
-            MAPPING.replace("  from:", '  messaging_service_sid: "MG00000000000000000000000000000001"\n  from:'),
+            MAPPING.replace("  from:", '  messaging_service_sid: '
+                            '"MG00000000000000000000000000000001"\n  from:'),
             "twilio.from: give",
         ),
         (MAPPING.replace("  from:", "  form:"), "twilio.form: unknown key (did you mean from?)"),
-        (MAPPING.replace('"AC00000000000000000000000000000123"', "123"), "twilio.account_sid: must be a quoted string"),
+        (MAPPING.replace('"AC00000000000000000000000000000123"', "123"),
+         "twilio.account_sid: must be a quoted string"),
         ("twilio: AC123\n", "twilio: must be a list of 4"),
     ],
 )
@@ -202,7 +207,8 @@ def test_an_unquoted_numeric_token_is_refused_without_printing_it(tmp_path: Path
 
 # --- environment overrides -----------------------------------------------------------------
 
-ENV = {"TWILIO_ACCOUNT_SID": "AC000000000000000000000000000000ee", "TWILIO_AUTH_TOKEN": "envtoken", "TWILIO_API_URL": ""}
+ENV = {"TWILIO_ACCOUNT_SID": "AC000000000000000000000000000000ee", "TWILIO_AUTH_TOKEN": "envtoken",
+       "TWILIO_API_URL": ""}
 
 
 @pytest.mark.parametrize("text", [ORIGINAL, MAPPING])
@@ -210,7 +216,8 @@ def test_environment_overrides_the_file_in_both_forms(tmp_path: Path, text: str)
     env = dict(ENV, TWILIO_API_URL="http://127.0.0.1:8099/")
     twilio = load(tmp_path, text, env).twilio
     assert twilio is not None
-    assert (twilio.account_sid, twilio.auth_token) == ("AC000000000000000000000000000000ee", "envtoken")
+    assert twilio.account_sid == "AC000000000000000000000000000000ee"
+    assert twilio.auth_token == "envtoken"
     assert twilio.api_url == "http://127.0.0.1:8099"
     assert twilio.to[0] == "+15551234567"
 
@@ -246,7 +253,8 @@ def test_environment_alone_keeps_the_console_and_warns(
 
 
 def test_yaml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
-    text = 'twilio:\n  account_sid: "AC00000000000000000000000000000001"\n  auth_token: "x\ndefaults: [\n'
+    text = ('twilio:\n  account_sid: "AC00000000000000000000000000000001"\n'
+            '  auth_token: "x\ndefaults: [\n')
     message = error(tmp_path, "defaults:\n  LOAD_AVG_MAX: 1\n  CPU_LIMIT: [1, 2\n  TOP_N: 3\n")
     assert message.startswith(str(tmp_path / "credentials.yml") + " line 4: "), message
     message = error(tmp_path, "twilio:\n  - a\n    b: c\n")
@@ -296,11 +304,13 @@ def test_unreadable_paths(tmp_path: Path) -> None:
         f'twilio: ["AC00000000000000000000000000000001", "{TOKEN}", "{TOKEN}", "+18885551234"]\n',
         f'twilio: ["AC00000000000000000000000000000001", "{TOKEN}", "+15551234567", "+{TOKEN}"]\n',
         (
-            f'twilio:\n  account_sid: "AC00000000000000000000000000000001"\n  auth_token: "{TOKEN}"\n  to: "+1555"\n'
+            f'twilio:\n  account_sid: "AC00000000000000000000000000000001"\n'
+            f'  auth_token: "{TOKEN}"\n  to: "+1555"\n'
             f'  from: "+15551234567"\n  api_url: "{TOKEN}"\n'
         ),
         (
-            f'twilio: ["AC00000000000000000000000000000001", "{TOKEN}", "+15551234567", "+18885551234"]\n'
+            f'twilio: ["AC00000000000000000000000000000001", "{TOKEN}", "+15551234567", '
+            f'"+18885551234"]\n'
             f"defaults:\n  EXCLUDE_PROCESSES: ['{TOKEN}(']\n"
         ),
     ],

@@ -38,7 +38,8 @@ HOST = socket.gethostname()
 
 
 def block(path: str) -> None:
-    """Make `path` a regular file, so a state file under it cannot be created (ENOTDIR, root too)."""
+    """Make `path` a regular file, so a state file under it cannot be created (ENOTDIR, root
+    too)."""
     with open(path, "w") as f:
         f.write("not a directory\n")
 

@@ -1,4 +1,5 @@
-"""The shared HTTP helper: a total deadline against a trickling peer, statuses, redirects, bodies."""
+"""The shared HTTP helper: a total deadline against a trickling peer, statuses, redirects,
+bodies."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def test_no_deadline_is_longer_than_the_maximum():
 def test_any_status_is_an_answer_and_its_body_is_read(server):
     server.status, server.headers = 503, {"Retry-After": "7"}
     answer = exchange(server.url + "/api/v2/alerts?filter=x", what="alertmanager")
-    assert (answer.status, answer.body, answer.headers["retry-after"]) == (503, b'{"ok": true}', "7")
+    assert (answer.status, answer.body, answer.headers["retry-after"]) == (
+        503, b'{"ok": true}', "7")
     assert server.requests[0][:2] == ("GET", "/api/v2/alerts?filter=x")
 
 

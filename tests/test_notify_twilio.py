@@ -171,7 +171,8 @@ def test_send_test_message_reports_each_notifier(standin):
 def test_importing_notify_and_delivery_does_not_import_twilio():
     code = (
         "import sys, ttalertd.notifiers, ttalertd.notify.delivery\n"
-        "heavy = [m for m in ('twilio', 'requests', 'urllib3', 'urllib.request') if m in sys.modules]\n"
+        "heavy = [m for m in ('twilio', 'requests', 'urllib3', 'urllib.request')\n"
+        "         if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=cli_env())

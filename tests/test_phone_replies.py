@@ -84,7 +84,8 @@ def test_status_from_an_owner_is_answered_in_one_segment(twilio, phone):
     ("?", r"web1: status \| ack \| mute .*"),
     ("Commands", r"web1: status \| ack \| mute .*"),
     ("reboot", "web1: unknown command, text \\? for the list"),
-    ("WEB1.example.com status", r"web1: load 0\.42 0\.38 0\.30, mem \? free, disk \?, \? users, top \?"),
+    ("WEB1.example.com status",
+     r"web1: load 0\.42 0\.38 0\.30, mem \? free, disk \?, \? users, top \?"),
     ("web1 please", "web1: unknown command, text \\? for the list"),
 ])
 def test_each_command_gets_its_reply(body, answer):

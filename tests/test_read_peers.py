@@ -145,7 +145,8 @@ def test_a_silenced_heartbeat_on_a_real_alertmanager_is_still_alive(tmp_path):
     (tmp_path / "am.yml").write_text("route:\n  receiver: void\nreceivers:\n  - name: void\n")
     try:
         procs.start([AM_BINARY, f"--config.file={tmp_path / 'am.yml'}",
-                     f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                     f"--storage.path={tmp_path / 'data'}",
+                     f"--web.listen-address=127.0.0.1:{port}",
                      "--cluster.listen-address=", "--log.level=warn"], tmp_path / "log")
         wait_until(lambda: posted(Alertmanager(url), [heartbeat("web1")]), 15, "Alertmanager up")
         subprocess.run([AMTOOL, "silence", "add", f"--alertmanager.url={url}", "--comment=t",

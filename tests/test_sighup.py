@@ -1,4 +1,5 @@
-"""A live daemon: SIGHUP rereads the config (a bad one is refused), SIGTERM stops it with state saved."""
+"""A live daemon: SIGHUP rereads the config (a bad one is refused), SIGTERM stops it with state
+saved."""
 
 from __future__ import annotations
 

@@ -151,5 +151,6 @@ def test_an_sms_is_rendered_from_every_line_not_from_the_1600_character_text():
     assert body.split("\n")[1:-1] == list(lines[:15]) and body.endswith("\n(+15 more)")
     assert segments(body) == 10
     # a held digest's header is one of the lines, and the first one kept
-    held = message_sms(Message("web1", "web1\nheld since 14:02:\nb", lines=("held since 14:02:", "b")), 1)
+    held = message_sms(Message("web1", "web1\nheld since 14:02:\nb",
+                               lines=("held since 14:02:", "b")), 1)
     assert held == "web1\nheld since 14:02:\nb"

@@ -1,4 +1,5 @@
-"""ttalertd.service: its directives, `systemd-analyze verify` and `security` on it, its syscall filter."""
+"""ttalertd.service: its directives, `systemd-analyze verify` and `security` on it, its syscall
+filter."""
 
 import functools
 import re
@@ -169,9 +170,10 @@ def test_the_syscall_filter_allows_every_call_a_run_a_send_and_test_sms_make(tmp
                 ("test-sms", "--config", str(config))]
         for number, args in enumerate(runs):
             trace = tmp_path / f"strace.{number}"
-            done = subprocess.run(["strace", "-f", "-qq", "-o", str(trace), *ttalertd_command(*args)],
-                                  capture_output=True, text=True, timeout=120, env=cli_env(),
-                                  cwd=tmp_path, check=False)
+            done = subprocess.run(
+                ["strace", "-f", "-qq", "-o", str(trace), *ttalertd_command(*args)],
+                capture_output=True, text=True, timeout=120, env=cli_env(), cwd=tmp_path,
+                check=False)
             assert done.returncode == 0, done.stdout + done.stderr
         assert len(twilio.received) == 1 and len(webhook.posts) == 1  # the sends did happen
     text = "".join((tmp_path / f"strace.{n}").read_text() for n in range(len(runs)))

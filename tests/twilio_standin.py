@@ -211,14 +211,16 @@ def _call_resource(call: ReceivedCall) -> dict[str, Any]:
         "group_sid": None, "parent_call_sid": None,
         "phone_number_sid": "PN" + uuid.uuid4().hex, "price": None, "price_unit": "USD",
         "queue_time": "0", "sid": call.sid, "start_time": None, "status": "queued",
-        "subresource_uris": {name: uri.replace(".json", f"/{''.join(p.title() for p in name.split('_'))}.json")
-                             for name in subresources},
+        "subresource_uris": {
+            name: uri.replace(".json", f"/{''.join(p.title() for p in name.split('_'))}.json")
+            for name in subresources},
         "to": call.to, "to_formatted": formatted(call.to), "trunk_sid": None, "uri": uri,
     }
 
 
 def _date_filter(value: str) -> datetime | None:
-    """A DateSent filter value: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (what twilio-python sends)."""
+    """A DateSent filter value: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (what twilio-python
+    sends)."""
     for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ"):
         try:
             return datetime.strptime(value, pattern).replace(tzinfo=UTC)
@@ -313,7 +315,8 @@ def _handler_for(standin: TwilioStandin) -> type[BaseHTTPRequestHandler]:
             if match is None:
                 return
             extra = standin.call_fault if match["kind"] == "Calls" else None
-            if not self._allowed(match["sid"], extra or standin.number_faults.get(form.get("To", ""))):
+            fault = extra or standin.number_faults.get(form.get("To", ""))
+            if not self._allowed(match["sid"], fault):
                 return
             if match["kind"] == "Calls":
                 self._create_call(match["sid"], form)

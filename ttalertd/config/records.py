@@ -55,7 +55,8 @@ class WebhookConfig:
 
 @dataclass(frozen=True, slots=True)
 class HeartbeatConfig:
-    """A dead man's switch: one GET of `url` per tick, `fail_url` when the tick could not deliver."""
+    """A dead man's switch: one GET of `url` per tick, `fail_url` when the tick could not
+    deliver."""
 
     url: str = field(repr=False)  # its path or query may be the secret
     fail_url: str | None = field(default=None, repr=False)

@@ -67,7 +67,8 @@ def token_parts(value: Any) -> list[str]:
 
 
 def url_secrets(url: Any, *, path_secret: bool = False) -> list[str]:
-    """The secret parts of a URL: user info, password, query, fragment; with path_secret its path."""
+    """The secret parts of a URL: user info, password, query, fragment; with path_secret its
+    path."""
     if not isinstance(url, str):
         return []
     from urllib.parse import urlsplit  # only where a config has URLs

@@ -9,7 +9,8 @@ from ttalertd.notify.message import Message
 
 
 class DeliveryError(Exception):
-    """A send that did not happen: `permanent` ones are never retried. `detail` never holds a secret."""
+    """A send that did not happen: `permanent` ones are never retried. `detail` never holds a
+    secret."""
 
     def __init__(self, detail: str, *, permanent: bool, retry_after: float | None = None) -> None:
         super().__init__(detail)

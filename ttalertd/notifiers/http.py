@@ -31,7 +31,8 @@ USER_AGENT = "ttalertd"
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the far side said: its status, its headers (lower-case names) and the start of its body."""
+    """What the far side said: its status, its headers (lower-case names) and the start of its
+    body."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
@@ -45,7 +46,8 @@ def is_transient_status(status: int) -> bool:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent or bad."""
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent or
+    bad."""
     if not value:
         return None
     value = value.strip()
@@ -128,7 +130,8 @@ def exchange(url: str, *, method: str = "GET", body: bytes | None = None,
 
 
 def raise_for_status(answer: Answer, what: str, *, secrets: tuple[str | None, ...] = ()) -> None:
-    """2xx passes; 429 and 5xx are transient (with Retry-After); anything else is refused for good."""
+    """2xx passes; 429 and 5xx are transient (with Retry-After); anything else is refused for
+    good."""
     if 200 <= answer.status < 300:
         return
     detail = redact(f"{what}: HTTP {answer.status}: {error_body(answer)}", *secrets)

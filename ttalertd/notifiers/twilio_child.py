@@ -1,4 +1,5 @@
-"""One Twilio operation in a short-lived process: a request JSON on stdin, one answer JSON on stdout.
+"""One Twilio operation in a short-lived process: a request JSON on stdin, one answer JSON on
+stdout.
 
 Started by `twilio_sms.run_twilio` as `python -I -S twilio_child.py`, killed by it at the deadline.
 It never imports ttalertd, and of the twilio library only what one request needs: the real Client
@@ -122,7 +123,8 @@ def _epoch(when: Any) -> float | None:
 def _message(item: Any) -> dict[str, Any]:
     return {"sid": item.sid, "from": item.from_, "to": item.to, "body": item.body,
             "direction": item.direction, "status": item.status,
-            "date_sent": _epoch(item.date_sent), "date_created": _epoch(item.date_created)}  # fmt: skip
+            "date_sent": _epoch(item.date_sent),
+            "date_created": _epoch(item.date_created)}  # fmt: skip
 
 
 def _describe(error: BaseException, answers: _Answers) -> dict[str, Any]:

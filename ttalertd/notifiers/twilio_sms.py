@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0  # seconds: the total deadline of one Twilio operation, start-up included
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "twilio_child.py")
-_ONE_CHILD = threading.Lock()  # each child is ~25 MB: the tree never holds two (sends run in threads)
+# each child is ~25 MB: the tree never holds two (sends run in threads)
+_ONE_CHILD = threading.Lock()
 
 
 class TwilioError(DeliveryError):

@@ -24,7 +24,8 @@ ITEM_OVERHEAD = 64  # separators, the "at" and "held" fields
 
 def line_size(line: Line) -> int:
     if not line.size:  # measured once: twice its text (the entry's salvage text holds it too)
-        line.size = len(json.dumps(alert_to_json(line.alert))) + len(line.alert.text) + ITEM_OVERHEAD
+        line.size = (len(json.dumps(alert_to_json(line.alert))) + len(line.alert.text)
+                     + ITEM_OVERHEAD)
     return line.size
 
 

@@ -160,7 +160,8 @@ def flush(outbox: Outbox, notifiers: Sequence[Notifier], *, now: float, tick: in
         entry = outbox.entries.get(notifier.key)
         if entry is None or (notifier.rate_limited and not room):
             continue
-        if not (is_due(entry.next_try_tick, tick, cap) and is_due(entry.not_before_tick, tick, cap)):
+        due = is_due(entry.next_try_tick, tick, cap) and is_due(entry.not_before_tick, tick, cap)
+        if not due:
             continue
         message, cut = message_for(entry, now)
         for line in cut:

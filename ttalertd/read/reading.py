@@ -66,7 +66,8 @@ class Identities(Mapping[int, tuple[int, str]]):
 
 @dataclass(slots=True, frozen=True)
 class PeerHeartbeat:
-    """One live TTAlertHeartbeat an Alertmanager holds: whose it is, and whether it said stopping."""
+    """One live TTAlertHeartbeat an Alertmanager holds: whose it is, and whether it said
+    stopping."""
 
     instance: str  # the peer's host name
     stopping: bool = False  # posted at a clean stop (SIGTERM/SIGINT): a planned absence

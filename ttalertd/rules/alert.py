@@ -1,4 +1,5 @@
-"""Alert: one line the evaluate step hands on to be told (a condition that fired or recovered, or an event)."""
+"""Alert: one line the evaluate step hands on to be told (a condition that fired or recovered, or
+an event)."""
 
 from __future__ import annotations
 

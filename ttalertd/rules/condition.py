@@ -1,4 +1,5 @@
-"""The life of one threshold condition: over the limit for FOR_TICKS ticks, alerted, recovered with hysteresis."""
+"""The life of one threshold condition: over the limit for FOR_TICKS ticks, alerted, recovered with
+hysteresis."""
 
 from __future__ import annotations
 

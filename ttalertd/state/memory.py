@@ -1,4 +1,5 @@
-"""AlertMemory: what the rules remember between ticks, as plain data that round-trips through JSON."""
+"""AlertMemory: what the rules remember between ticks, as plain data that round-trips through
+JSON."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ SessionKey = tuple[str, str, str]  # (user, line, host): a session's identity
 
 @dataclass(slots=True)
 class Condition:
-    """A load, CPU, memory, swap or disk condition that is over its limit, or was alerted and not yet recovered."""
+    """A load, CPU, memory, swap or disk condition that is over its limit, or was alerted and not
+    yet recovered."""
 
     kind: str
     streak: int = 0  # consecutive ticks over the limit

@@ -1,4 +1,5 @@
-"""What can be read of a corrupt memory.json: its kept messages, logged in full before it is moved."""
+"""What can be read of a corrupt memory.json: its kept messages, logged in full before it is
+moved."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ MAX_STATE_BYTES = 64 * 1024 * 1024  # a state file larger than this is refused, 
 
 
 class StateError(Exception):
-    """A state file that must not be replaced: the run stops with exit 2; the text names the file."""
+    """A state file that must not be replaced: the run stops with exit 2; the text names the
+    file."""
 
 
 class DamagedPart(ValueError):
@@ -251,7 +252,8 @@ def _document(state: State) -> dict[str, Any]:
 
 
 def save_state(path: str, state: State) -> bool:
-    """Write atomically (temp file in the same directory, fsync, rename); False, logged, on failure."""
+    """Write atomically (temp file in the same directory, fsync, rename); False, logged, on
+    failure."""
     doc = _document(state)
     directory = os.path.dirname(os.path.abspath(path))
     try:

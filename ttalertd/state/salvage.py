@@ -20,7 +20,8 @@ def _items(text: str, start: int, name: str) -> list[object]:
     match = _LIST[name].search(text, start)
     if match is None:
         return []
-    decoder, items, position = json.JSONDecoder(), [], match.end()
+    items: list[object] = []
+    decoder, position = json.JSONDecoder(), match.end()
     while True:
         position = _SEPARATOR.match(text, position).end()  # type: ignore[union-attr]
         try:

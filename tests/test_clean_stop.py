@@ -40,6 +40,9 @@ def test_sigterm_records_a_clean_stop_with_the_state(tmp_path):
             daemon.wait()
     memory = json.loads(state.read_text())["memory"]
     assert memory["stopped"] is not None and memory["stopped"] >= memory["last_tick"] - 1
+    # on the ticks' clock (a recorded root's is btime + uptime, 2025): not the wall clock's 2026,
+    # or the next reboot line would say "down 0 min"
+    assert memory["stopped"] - memory["last_tick"] < 60
     # each tick's reading went to the trace next to the state file
     with open(tmp_path / "memory.trace.jsonl") as f:
         assert len(f.readlines()) == memory["tick"]

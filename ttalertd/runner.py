@@ -55,6 +55,7 @@ class Runner:
         self.lost = False  # a message of this run was refused for good or aged out
         self.kept = False  # the last flush left a message waiting for a later try
         self._uptime_anchor: float | None = None
+        self._tick_wall: float | None = None  # the wall clock at the last tick
         # a phone part dropped as damaged is empty: no reply sent before this start counts
         self.phone = PhoneDesk(PhoneMemory.from_json(self.state.phone))
         # the daemon's: lets a stop signal cut a send short
@@ -95,7 +96,7 @@ class Runner:
         reading = _calendar_clock(read(self.prev, cur, self.source.fs, self.config.top_n,
                                        traced=self.trace is not None))
         self.prev = cur
-        self.last_time = reading.time
+        self.last_time, self._tick_wall = reading.time, time.time()
         peers = self._judge_peers(reading.time)
         stopped = self.state.memory.stopped  # the run before stopped cleanly: in the trace too
         local = time.localtime(reading.time)
@@ -179,6 +180,9 @@ class Runner:
         memory = self.state.memory
         live = not self.source.is_replay or memory.last_tick is None
         memory.stopped = time.time() if live else memory.last_tick
+        if live and memory.last_tick is not None and self._tick_wall is not None:
+            # on the ticks' clock: a recorded --root's is btime + uptime, not the wall clock
+            memory.stopped = memory.last_tick + max(0.0, time.time() - self._tick_wall)
 
     def save(self) -> None:
         self.state.outbox = self.outbox.to_json()

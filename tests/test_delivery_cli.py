@@ -37,6 +37,13 @@ def test_dry_run_leaves_a_kept_message_kept_and_the_next_run_delivers_it(tmp_pat
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout == ""  # nothing new; the kept message is not printed nor sent
     assert kept_entries(state) == [entry]
+    # on a --root's clock (the live one) the replay's message is over a day old: still kept
+    aside = tmp_path / "aside.json"
+    aside.write_bytes(state.read_bytes())
+    old = run_ttalertd("--once", "--root", f"{STORM}/0", "--config", str(config), "--state",
+                       str(aside), "--dry-run", cwd=tmp_path)
+    assert old.returncode == 0, old.stderr
+    assert kept_entries(aside) == [entry]
 
     with Capture(port=port) as hook:
         back = run_ttalertd(*args, cwd=tmp_path)

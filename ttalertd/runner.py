@@ -134,7 +134,8 @@ class Runner:
         with self.send_guard():
             report = self.report = delivery.flush(
                 self.outbox, [*self.notifiers, *self.phone.callers], now=now, tick=tick,
-                ticks_per_hour=self._ticks_per_hour(), max_per_hour=self.config.max_sms_per_hour)
+                ticks_per_hour=self._ticks_per_hour(), max_per_hour=self.config.max_sms_per_hour,
+                drop_aged=not self.dry_run)  # --dry-run leaves kept messages kept, old ones too
             self.phone.after_flush(report.refusals, report.delivered_to)
             self.lost |= report.refused > 0 or report.dropped > 0
             self.kept = report.kept > 0

@@ -147,12 +147,13 @@ def post_batch(states: list[KeptState]) -> list[KeptState]:
 
 
 def flush(outbox: Outbox, notifiers: Sequence[Notifier], *, now: float, tick: int,
-          ticks_per_hour: int, max_per_hour: int = 10) -> FlushReport:
+          ticks_per_hour: int, max_per_hour: int = 10, drop_aged: bool = True) -> FlushReport:
     """Try every due entry of an active notifier once. A rate-limited notifier waits while the
     hour is full (no try, no failure); its delivery counts once however many notifiers deliver."""
     report = FlushReport()
     cap = max(1, int(ticks_per_hour))
-    _drop_aged(outbox, now, report)
+    if drop_aged:
+        _drop_aged(outbox, now, report)
     room = ratelimit.has_room(outbox, now, max_per_hour)
     jobs: list[tuple[Notifier, Entry, Message]] = []
     logged_cuts: set[str] = set()

@@ -231,3 +231,18 @@ def test_a_dropped_phone_part_replays_no_command(twilio, phone, tmp_path):
     run.runner = run._start()
     run.tick()
     assert len(replies(twilio)) == 1  # the status sent before the loss is not answered again
+
+
+def test_two_commands_of_one_second_act_in_the_order_they_were_sent(twilio, phone):
+    """Twilio's date_sent has whole seconds and its list is newest first: that order breaks the
+    tie, not the SIDs (here the later message gets the lower SID, so a SID order fails)."""
+    run = phone()
+    second = float(int(run.host.time + 10))
+    first = text(twilio, OWNER, "mute 2h disk", second + 0.1)
+    later = text(twilio, OWNER, "unmute", second + 0.6)
+    for message in twilio.messages:
+        if message["sid"] in (first, later):
+            message["sid"] = "SM" + ("f" if message["sid"] == first else "0") * 32
+    run.tick()
+    assert [body.split(":")[1].split()[0] for _, body in replies(twilio)] == ["muted", "unmuted"]
+    assert run.runner.phone.memory.mutes == {}

@@ -70,7 +70,10 @@ class Replies:
             log.warning("replies not read this tick: %s", error.detail)
             return 0
         acted = 0
-        for message in sorted(found, key=lambda m: (m.sent or 0.0, m.sid)):
+        # date_sent has whole seconds; Twilio lists newest first, so within a second the
+        # list's reversed order is the sending order (a stable sort keeps it)
+        found.reverse()
+        for message in sorted(found, key=lambda m: m.sent or 0.0):
             if message.sid in memory.seen or message.sid in self._dry_seen:
                 continue
             if self.dry_run:

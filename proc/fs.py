@@ -221,11 +221,13 @@ class ProcFS:
             log.info("logins read from %s", source)
             self._session_source = source
 
-    def disks(self) -> list[DiskUsage]:
-        """Usage of the real filesystems: os.statvfs live, statvfs.json in a recorded root."""
+    def disks(self) -> list[DiskUsage] | None:
+        """Usage of the real filesystems: os.statvfs live, statvfs.json in a recorded root.
+
+        None when the mount table cannot be read; a malformed statvfs.json is a ParseError."""
         data = _read_or_skip(f"{self._proc}/self/mounts")
         if data is None:
-            return []
+            return None
         recorded = None if self.is_live else self._recorded_statvfs()
         usages = []
         for mount in real_mounts(parse_mounts(data), live=recorded is None):
@@ -249,8 +251,7 @@ class ProcFS:
                 result[mountpoint] = (int(values["bsize"]), int(values["blocks"]),
                                       int(values["bavail"]))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            log.warning("%s: malformed, disks left out: %s", self.path("statvfs.json"), exc)
-            return {}
+            raise ParseError(f"{self.path('statvfs.json')}: malformed: {exc}") from None
         return result
 
 

@@ -149,7 +149,7 @@ def test_missing_optional_files(tmp_path):
     (tmp_path / "proc").mkdir()
     fs = proc.ProcFS(str(tmp_path))
     assert fs.system_stat() == proc.SystemStat(None, None)
-    assert (fs.meminfo(), fs.boot_id(), fs.disks(), fs.sessions()) == (None, None, [], [])
+    assert (fs.meminfo(), fs.boot_id(), fs.disks(), fs.sessions()) == (None, None, None, [])
     snap = fs.snapshot()
     assert (snap.uptime, snap.load, snap.stats, snap.btime) == (None, None, {}, None)
 

@@ -139,7 +139,7 @@ def test_live_system_readings():
     assert fs.meminfo().total_kib * 1024 == psutil.virtual_memory().total
     snap = fs.snapshot()
     assert abs(snap.wall_time - time.time()) < 5  # btime + uptime is the clock
-    for disk in fs.disks():
+    for disk in fs.disks() or ():
         usage = psutil.disk_usage(disk.mountpoint)
         assert disk.blocks * disk.bsize == usage.total
 

@@ -39,3 +39,19 @@ def test_unreadable_meminfo_is_null_and_the_rest_is_shown(tmp_path):
     doc = json.loads(result.stdout)
     assert (doc["memory"], doc["swap"]) == (None, None)
     assert [d["mountpoint"] for d in doc["disks"]] == ["/", "/var"] and doc["load"] is not None
+
+
+def test_disks_are_null_where_the_mount_table_or_statvfs_cannot_be_read(tmp_path):
+    # interface.md section 4: memory, swap and disks are null where unreadable, the rest shown
+    root = tmp_path / "root"
+    shutil.copytree(os.path.join(scenario("memory-incident"), "1"), root)
+    (root / "statvfs.json").write_text("{bad")
+    damaged = run_ttalertd("snapshot", "--json", "--root", str(root), cwd=str(tmp_path))
+    assert damaged.returncode == 0, damaged.stderr
+    doc = json.loads(damaged.stdout)
+    assert doc["disks"] is None and doc["memory"] is not None and doc["load"] is not None
+    os.remove(root / "proc" / "self" / "mounts")
+    missing = run_ttalertd("snapshot", "--json", "--root", str(root), cwd=str(tmp_path))
+    assert json.loads(missing.stdout)["disks"] is None
+    table = run_ttalertd("snapshot", "--root", str(root), cwd=str(tmp_path))
+    assert "disks: unreadable" in table.stdout

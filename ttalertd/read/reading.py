@@ -36,6 +36,8 @@ class Reading:
     # pids born inside the tick's window (their figure is over their own short life: they
     # cannot alert); None: take new_pids for it
     young: frozenset[int] | None = None
+    # the mount table (or a recorded statvfs.json) could not be read: `disks` says nothing
+    disks_unreadable: bool = False
 
     def young_pids(self) -> frozenset[int]:
         return self.new_pids if self.young is None else self.young

@@ -56,7 +56,7 @@ def record_sample(fs: ProcFS, dest: str) -> None:
     if passwd is not None:
         _write(os.path.join(dest, "etc", "passwd"), passwd)
     usage = {d.mountpoint: {"bsize": d.bsize, "blocks": d.blocks, "bavail": d.bavail}
-             for d in fs.disks()}  # fmt: skip
+             for d in fs.disks() or ()}  # fmt: skip
     _write(os.path.join(dest, "statvfs.json"), json.dumps(usage, indent=1).encode() + b"\n")
 
 

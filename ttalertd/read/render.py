@@ -28,9 +28,10 @@ def snapshot_json(reading: Reading) -> dict[str, Any]:
         "swap": None if info is None else
         {"total_kib": info.swap_total_kib, "free_kib": info.swap_free_kib},
         # the filesystems the disk rule watches (the real ones of proc/self/mounts)
-        "disks": [{"mountpoint": d.mountpoint, "device": d.device, "fstype": d.fstype,
-                   "total_bytes": d.blocks * d.bsize, "available_bytes": d.bavail * d.bsize,
-                   "free_percent": round(d.free_percent, 1)} for d in reading.disks],
+        "disks": None if reading.disks_unreadable else [
+            {"mountpoint": d.mountpoint, "device": d.device, "fstype": d.fstype,
+             "total_bytes": d.blocks * d.bsize, "available_bytes": d.bavail * d.bsize,
+             "free_percent": round(d.free_percent, 1)} for d in reading.disks],
     }
 
 
@@ -80,6 +81,9 @@ def _resources(reading: Reading) -> list[str]:
             used = info.swap_total_kib - info.swap_free_kib
             lines.append(f"swap: {100.0 * used / info.swap_total_kib:.0f}% used "
                          f"({_kib(used)} of {_kib(info.swap_total_kib)})")
+    if reading.disks_unreadable:
+        lines.append("disks: unreadable")
+        return lines
     lines.append(f"disks: {len(reading.disks)}")
     for d in reading.disks:
         lines.append(f"  {printable(d.mountpoint):<20} {d.free_percent:5.1f}% free "

@@ -28,6 +28,7 @@ def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int, *
     ranked = proc.top_processes(prev, cur, n=max(top_n, TRACE_ROWS) if traced else top_n, fs=fs)
     busiest = tuple(r for r in ranked[:TRACE_ROWS] if r.cpu) if traced else ()
     sessions = _guarded("sessions", fs.sessions)
+    disks = _guarded("disks", fs.disks)
     return Reading(
         time=cur.wall_time,
         uptime=cur.uptime,
@@ -38,7 +39,8 @@ def read(prev: proc.Snapshot, cur: proc.Snapshot, fs: proc.ProcFS, top_n: int, *
         pids=frozenset(cur.stats),
         new_pids=new_pids,
         memory=_guarded("meminfo", fs.meminfo),
-        disks=tuple(_guarded("disks", fs.disks) or ()),
+        disks=tuple(disks or ()),
+        disks_unreadable=disks is None,
         boot_id=_guarded("boot_id", fs.boot_id),
         btime=cur.btime,
         identities=Identities(cur.stats),

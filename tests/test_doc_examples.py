@@ -117,8 +117,18 @@ def is_host_line(actual: str, expected: str) -> bool:
     return False
 
 
+def fixture_configs_writable_by_owner_only() -> None:
+    """A checkout made under umask 002 leaves the fixture configs group-writable, and ttalertd
+    rightly refuses a secret others may write: the pages show a 0644 checkout, so make it one."""
+    for folder in ("configs", "hardening"):
+        for entry in os.scandir(os.path.join(REPO, "fixtures", folder)):
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mode & 0o022:
+                os.chmod(entry.path, entry.stat().st_mode & ~0o022)
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=str)
 def test_the_example_prints_what_the_page_shows(example: Example, tmp_path):
+    fixture_configs_writable_by_owner_only()
     bin_dir, run_dir = tmp_path / "bin", tmp_path / "run"
     bin_dir.mkdir()
     run_dir.mkdir()

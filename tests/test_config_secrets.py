@@ -11,7 +11,7 @@ import pytest
 from faults_helpers import assert_no_traceback, cli_command, cli_env
 
 import ttalertd.logsetup
-import ttalertd.notifiers.base
+import ttalertd.notify.notifier
 from ttalertd.config import secrets
 from ttalertd.config.loader import load_config
 from ttalertd.config.records import ConfigError
@@ -100,7 +100,7 @@ def test_test_sms_never_prints_a_secret_a_refusal_echoes(tmp_path):
 
 
 def test_one_module_knows_the_secret_fields():
-    assert ttalertd.notifiers.base.redact is secrets.redact
+    assert ttalertd.notify.notifier.redact is secrets.redact
     assert not hasattr(ttalertd.logsetup, "config_secrets")
     document = {"twilio": ["AC" + "0" * 32, "tok-en-1234", "+15551234567", "+18885551234"],
                 "webhook": {"url": f"https://u:{PASSWORD}@h/x?auth={TOKEN}",

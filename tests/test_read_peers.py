@@ -25,8 +25,8 @@ from fleet_support import (
 
 from ttalertd.config.records import AlertmanagerConfig
 from ttalertd.notifiers.alertmanager import Alertmanager, postable
-from ttalertd.notifiers.base import DeliveryError
 from ttalertd.notifiers.heartbeat import heartbeat_state
+from ttalertd.notify.notifier import DeliveryError
 from ttalertd.read.peers import read_heartbeats
 from ttalertd.read.reading import PeerHeartbeat
 

@@ -231,7 +231,7 @@ class Runner:
         if not states:
             return
         from ttalertd.notifiers.alertmanager import Alertmanager, postable
-        from ttalertd.notifiers.base import DeliveryError
+        from ttalertd.notify.notifier import DeliveryError
 
         for notifier in self.notifiers:
             if isinstance(notifier, Alertmanager):

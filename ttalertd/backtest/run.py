@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ttalertd.config.records import Config
-from ttalertd.notifiers.base import Notifier
 from ttalertd.notifiers.console import ConsoleNotifier
 from ttalertd.notify import delivery, sms
 from ttalertd.notify.message import Message
+from ttalertd.notify.notifier import Notifier
 from ttalertd.read.reading import Reading
 from ttalertd.rules.cpu import excluded
 from ttalertd.rules.evaluate import evaluate

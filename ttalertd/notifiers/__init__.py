@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any, TextIO
 
-from ttalertd.notifiers.base import DeliveryError, Notifier
 from ttalertd.notifiers.console import ConsoleNotifier
 from ttalertd.notifiers.twilio_sms import TwilioSMS
 from ttalertd.notifiers.webhook import Webhook
 from ttalertd.notify.message import Message
+from ttalertd.notify.notifier import DeliveryError, Notifier
 
 SMS_MAX_SEGMENTS = 3  # the config's default
 

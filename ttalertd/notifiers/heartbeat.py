@@ -7,8 +7,8 @@ import logging
 from urllib.parse import urlsplit
 
 from ttalertd.config.records import HeartbeatConfig
-from ttalertd.notifiers.base import DeliveryError, redact
 from ttalertd.notify.message import AlertState
+from ttalertd.notify.notifier import DeliveryError, redact
 
 log = logging.getLogger(__name__)
 

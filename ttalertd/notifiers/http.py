@@ -20,10 +20,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ttalertd.config.secrets import display_url, redact
-from ttalertd.notifiers.base import DeliveryError
+from ttalertd.notify.notifier import DEFAULT_DEADLINE, MAX_DEADLINE, DeliveryError
 
-DEFAULT_DEADLINE = 10.0  # seconds for the whole exchange: connect, send, answer, body
-MAX_DEADLINE = 30.0  # no caller may wait longer for one exchange
 MAX_BODY = 1 << 20  # bytes of an answer read at most; the rest is left unread
 ERROR_BODY_CHARS = 300  # enough of a refusal's body to say why
 USER_AGENT = "ttalertd"

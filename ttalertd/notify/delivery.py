@@ -13,7 +13,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ttalertd.notifiers.base import DeliveryError, Notifier
 from ttalertd.notify import ratelimit
 from ttalertd.notify.bound import bound_outbox
 from ttalertd.notify.message import (
@@ -24,6 +23,7 @@ from ttalertd.notify.message import (
     message_lines,
     ordered_alerts,
 )
+from ttalertd.notify.notifier import DeliveryError, Notifier
 from ttalertd.notify.outbox import Entry, KeptState, Line, Outbox
 from ttalertd.notify.retry import is_due, next_try_tick, retry_ticks
 from ttalertd.notify.sending import send_all

@@ -7,9 +7,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from ttalertd.notifiers.base import DeliveryError, Notifier
-from ttalertd.notifiers.http import MAX_DEADLINE
 from ttalertd.notify.message import Message
+from ttalertd.notify.notifier import MAX_DEADLINE, DeliveryError, Notifier
 
 SLACK = 5.0  # past every notifier's own deadline: a send still going is abandoned (kept)
 

@@ -14,7 +14,7 @@ from ttalertd.phone.memory import PhoneMemory
 from ttalertd.rules.alert import Alert
 
 if TYPE_CHECKING:
-    from ttalertd.notifiers.base import DeliveryError, Notifier
+    from ttalertd.notify.notifier import DeliveryError, Notifier
     from ttalertd.phone.replies import Replies
     from ttalertd.read.reading import Reading
     from ttalertd.state.memory import Condition

@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from ttalertd.notifiers.base import DeliveryError
+from ttalertd.notify.notifier import DeliveryError
 from ttalertd.phone.memory import PhoneMemory, Refusal
 from ttalertd.phone.numbers import mask
 from ttalertd.rules.alert import Alert

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol, TextIO
 
-from ttalertd.notifiers.base import DeliveryError
 from ttalertd.notify.message import Message
+from ttalertd.notify.notifier import DeliveryError
 from ttalertd.phone.commands import Situation, act, parse
 from ttalertd.phone.memory import HOUR, PhoneMemory
 from ttalertd.phone.numbers import mask

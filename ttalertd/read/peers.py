@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ttalertd.config.records import AlertmanagerConfig
-from ttalertd.notifiers.base import DeliveryError
 from ttalertd.notifiers.heartbeat import HEARTBEAT_ALERTNAME
 from ttalertd.notifiers.http import display_url, exchange
+from ttalertd.notify.notifier import DeliveryError
 from ttalertd.read.reading import PeerHeartbeat
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""What every notifier is: a stable outbox key, whether MAX_SMS_PER_HOUR holds, and send()."""
+"""What the notify step asks of every destination: a stable outbox key, whether MAX_SMS_PER_HOUR
+holds, send(), and the errors and deadlines of a send."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from typing import Protocol
 
 from ttalertd.config.secrets import redact
 from ttalertd.notify.message import Message
+
+DEFAULT_DEADLINE = 10.0  # seconds for the whole exchange: connect, send, answer, body
+MAX_DEADLINE = 30.0  # no caller may wait longer for one exchange
 
 
 class DeliveryError(Exception):
@@ -30,4 +34,5 @@ class Notifier(Protocol):
         ...
 
 
-__all__ = ["DeliveryError", "Notifier", "redact"]  # redact: the one redactor, re-exported
+# redact: the one redactor, re-exported
+__all__ = ["DEFAULT_DEADLINE", "MAX_DEADLINE", "DeliveryError", "Notifier", "redact"]

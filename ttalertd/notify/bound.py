@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from ttalertd.notify.outbox import Entry, KeptState, Line, Outbox, state_to_json
 from ttalertd.rules.alert import alert_to_json
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STATE_BYTES = 16 * 1024 * 1024  # interface.md section 13: the state never grows past this
 OUTBOX_BYTES = 12 * 1024 * 1024  # what the outbox may take of it
@@ -65,15 +68,10 @@ def bound_outbox(outbox: Outbox, limit: int = OUTBOX_BYTES) -> int:
 
 
 def _drop_states(entry: Entry, *, event: bool, excess: int) -> tuple[int, int]:
-    gone: list[KeptState] = []
-    for kept in sorted((k for k in entry.states if k.state.event is event), key=lambda k: k.at):
-        if excess <= 0:
-            break
-        gone.append(kept)
-        excess -= state_size(kept)
+    candidates = [k for k in entry.states if k.state.event is event]
+    gone, excess = _oldest_covering(candidates, excess, lambda k: k.at, state_size)
     if gone:
-        ids = {id(k) for k in gone}
-        entry.states = [k for k in entry.states if id(k) not in ids]
+        entry.states = _without(entry.states, gone)
         log.error("state file bound (%d MB): dropped %d kept Alertmanager alerts for %s: %s",
                   STATE_BYTES >> 20, len(gone), entry.key,
                   " / ".join(k.state.summary for k in gone))
@@ -81,15 +79,26 @@ def _drop_states(entry: Entry, *, event: bool, excess: int) -> tuple[int, int]:
 
 
 def _drop_lines(where: str, lines: list[Line], excess: int) -> tuple[int, int]:
-    gone: list[Line] = []
-    for line in sorted(lines, key=lambda line: line.at):
-        if excess <= 0:
-            break
-        gone.append(line)
-        excess -= line_size(line)
+    gone, excess = _oldest_covering(lines, excess, lambda line: line.at, line_size)
     if gone:
-        ids = {id(line) for line in gone}
-        lines[:] = [line for line in lines if id(line) not in ids]
+        lines[:] = _without(lines, gone)
         log.error("state file bound (%d MB): dropped %d lines kept for %s:\n%s",
                   STATE_BYTES >> 20, len(gone), where, "\n".join(g.alert.text for g in gone))
     return excess, len(gone)
+
+
+def _oldest_covering(items: list[T], excess: int, at: Callable[[T], float],
+                     size: Callable[[T], int]) -> tuple[list[T], int]:
+    """The oldest of `items` whose sizes cover `excess`, and what excess is left after them."""
+    gone: list[T] = []
+    for item in sorted(items, key=at):
+        if excess <= 0:
+            break
+        gone.append(item)
+        excess -= size(item)
+    return gone, excess
+
+
+def _without(items: list[T], gone: list[T]) -> list[T]:
+    ids = {id(item) for item in gone}  # by identity: two equal kept items are still two
+    return [item for item in items if id(item) not in ids]

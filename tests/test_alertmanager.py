@@ -10,9 +10,9 @@ import socket
 import pytest
 from am_capture import Capture
 
+from ttalertd.alert import Alert
 from ttalertd.notifiers.alertmanager import Alertmanager, postable, rfc3339, tick_states
 from ttalertd.notify.delivery import FlushReport, Outbox, enqueue, flush
-from ttalertd.rules.alert import Alert
 
 T0 = 1764072000.0  # 2025-11-25T12:00:00Z
 INTERVAL = 60.0

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from ttalertd.alert import Alert
 from ttalertd.notifiers import ConsoleNotifier, DeliveryError
 from ttalertd.notify import retry
 from ttalertd.notify.delivery import FlushReport, Outbox, enqueue, flush, keep
 from ttalertd.notify.message import AlertState, Message
-from ttalertd.rules.alert import Alert
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 HOST = "web1"

@@ -13,11 +13,11 @@ from cli_support import cli_env, ttalertd_command
 from faults_helpers import write_login_storm
 from trickle_server import TrickleServer
 
+from ttalertd.alert import Alert
 from ttalertd.notifiers import Webhook
 from ttalertd.notifiers.alertmanager import Alertmanager
 from ttalertd.notify.delivery import Outbox, enqueue, flush
 from ttalertd.notify.message import AlertState
-from ttalertd.rules.alert import Alert
 
 T0 = 1_700_000_000.0
 LOGIN = Alert("login", "alice logged on pts/0 from 10.0.0.5", "login:alice")

@@ -15,10 +15,10 @@ import pytest
 from cli_support import cli_env
 from twilio_standin import Fault, TwilioStandin
 
+from ttalertd.alert import Alert
 from ttalertd.notifiers import TwilioSMS
 from ttalertd.notify.delivery import Outbox, enqueue, flush
 from ttalertd.notify.message import Message
-from ttalertd.rules.alert import Alert
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "tok3n-s3cr3t-9f8e7d6c5b4a"
@@ -140,7 +140,7 @@ CHILD = f"""
 import json, sys
 from ttalertd.notify.delivery import Outbox, enqueue, flush
 from ttalertd.notifiers import TwilioSMS
-from ttalertd.rules.alert import Alert
+from ttalertd.alert import Alert
 url, state = sys.argv[1], sys.argv[2]
 sms = TwilioSMS({SID!r}, {TOKEN!r}, "+15551234567", from_="+18885551234", api_url=url,
                 timeout=120)

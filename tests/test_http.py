@@ -12,7 +12,7 @@ import pytest
 from trickle_server import TrickleServer
 
 from ttalertd.notifiers import DeliveryError, Webhook
-from ttalertd.notifiers.http import (
+from ttalertd.notify.http import (
     MAX_DEADLINE,
     Answer,
     clamp_deadline,

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from cli_support import REPO, cli_env
-from import_graph import graph, imports, modules  # tools/ is on pytest's pythonpath
+from import_graph import cycles, graph, imports, modules  # tools/ is on pytest's pythonpath
 
 
 def test_no_proc_module_imports_ttalertd():
@@ -32,3 +32,46 @@ def test_reading_the_system_with_proc_loads_no_ttalertd_module():
                           env=cli_env(), cwd=REPO, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[]\n"
+
+
+def test_no_package_and_no_module_is_part_of_an_import_cycle():
+    assert cycles(graph()) == []
+    assert cycles(graph(by_module=True)) == []
+
+
+def test_the_cycle_check_finds_a_cycle_where_there_is_one():
+    edges = {"a": {"b": False}, "b": {"c": True}, "c": {"a": False}, "d": {"a": False}}
+    assert cycles(edges) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b": False}, "b": {}}) == []
+
+
+# what each step may import: records and helpers below it, never a later step's machinery
+ALLOWED = {
+    "ttalertd.alert": set(),
+    "ttalertd.notify": {"ttalertd.alert", "ttalertd.config", "ttalertd.untrusted"},
+    "ttalertd.notifiers": {"ttalertd.alert", "ttalertd.config", "ttalertd.notify",
+                           "ttalertd.untrusted"},
+    "ttalertd.read": {"proc", "ttalertd.alert", "ttalertd.config", "ttalertd.notify",
+                      "ttalertd.untrusted"},
+    "ttalertd.state": {"ttalertd.alert", "ttalertd.read"},
+    "ttalertd.rules": {"proc", "ttalertd.alert", "ttalertd.config", "ttalertd.read",
+                       "ttalertd.state", "ttalertd.untrusted"},
+    "ttalertd.phone": {"ttalertd.alert", "ttalertd.config", "ttalertd.notify", "ttalertd.read",
+                       "ttalertd.state", "ttalertd.untrusted"},
+}
+
+
+def test_each_step_imports_only_what_the_pipeline_puts_below_it():
+    edges = graph()
+    assert {package: sorted(set(edges[package]) - allowed) for package, allowed in ALLOWED.items()
+            } == {package: [] for package in ALLOWED}
+
+
+def test_the_rules_import_records_not_readers_loaders_or_the_state_file():
+    reached = {name for module, path in modules() if module.startswith("ttalertd.rules")
+               for name in imports(path, module)}
+    assert "ttalertd.read.reading" in reached  # the check can fail: it sees the rules' imports
+    for machinery in ("ttalertd.read.source", "ttalertd.read.peers", "ttalertd.config.loader",
+                      "ttalertd.state.store", "ttalertd.notify.http", "proc.fs"):
+        assert machinery not in reached
+    assert {name for name in reached if name.startswith("ttalertd.notify")} == set()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import logging
 
+from ttalertd.alert import Alert
 from ttalertd.notifiers.console import ConsoleNotifier
 from ttalertd.notify.delivery import enqueue, flush, message_for
 from ttalertd.notify.message import compose, message_lines
 from ttalertd.notify.outbox import Entry, Line, Outbox
-from ttalertd.rules.alert import Alert
 
 
 def test_a_message_that_fits_is_every_line_under_the_host_name():

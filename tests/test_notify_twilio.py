@@ -16,11 +16,11 @@ import pytest
 from cli_support import cli_env
 from twilio_standin import Fault, TwilioStandin
 
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config, TwilioConfig
 from ttalertd.notifiers import DeliveryError, TwilioSMS, build_notifiers, send_test_message
 from ttalertd.notifiers.twilio_sms import TwilioAccount, TwilioError, run_twilio
 from ttalertd.notify.message import Message
-from ttalertd.rules.alert import Alert
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "tok3n-s3cr3t-9f8e7d6c5b4a"

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ttalertd.alert import Alert
 from ttalertd.config.records import AlertmanagerConfig, Config, TwilioConfig, WebhookConfig
 from ttalertd.notifiers import (
     ConsoleNotifier,
@@ -20,7 +21,6 @@ from ttalertd.notifiers import (
     send_test_message,
 )
 from ttalertd.notify.message import Message
-from ttalertd.rules.alert import Alert
 
 MESSAGE = Message(
     host="web1",

@@ -8,11 +8,11 @@ import logging
 
 import pytest
 
+from ttalertd.alert import Alert, alert_from_json, alert_to_json
 from ttalertd.notifiers import DeliveryError
 from ttalertd.notify.bound import OUTBOX_BYTES, STATE_BYTES, bound_outbox, outbox_size
 from ttalertd.notify.delivery import Outbox, enqueue, flush, keep
 from ttalertd.notify.message import AlertState
-from ttalertd.rules.alert import Alert, alert_from_json, alert_to_json
 
 T0 = 1_700_000_000.0
 DISK = Alert("disk", "disk /var: 3% free", "disk:/var", labels=(("mountpoint", "/var"),),

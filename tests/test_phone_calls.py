@@ -22,9 +22,9 @@ from phone_support import (
 )
 from twilio_standin import Fault, TwilioStandin
 
+from ttalertd.alert import Alert
 from ttalertd.phone import calls
-from ttalertd.phone.memory import PhoneMemory
-from ttalertd.rules.alert import Alert
+from ttalertd.state.phone import PhoneMemory
 
 DISK_LINE = "disk /var: 3% free (1.2 GiB of 40 GiB)"
 

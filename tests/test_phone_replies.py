@@ -25,8 +25,8 @@ from twilio_standin import TwilioStandin
 
 import proc
 from ttalertd.phone.commands import Command, Situation, act, parse, status_line
-from ttalertd.phone.memory import PhoneMemory
 from ttalertd.read.reading import Reading
+from ttalertd.state.phone import PhoneMemory
 
 T0 = 1_764_000_960.0  # 2025-11-24 16:16 UTC
 READING = Reading(time=T0, uptime=960.0, load=proc.LoadAvg(0.42, 0.38, 0.3, "0.42 0.38 0.30"),

@@ -21,13 +21,13 @@ import proc
 from proc.logind import parse_session_file, session_from_values
 from proc.mounts import parse_mounts
 from proc.pid_stat import parse_pid_stat
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config
 from ttalertd.notifiers.alertmanager import postable, tick_states
 from ttalertd.notifiers.webhook import webhook_body
 from ttalertd.notify.delivery import message_for
 from ttalertd.notify.outbox import Entry, Line
 from ttalertd.read.source import Source
-from ttalertd.rules.alert import Alert
 from ttalertd.runner import Runner
 from ttalertd.untrusted import printable
 

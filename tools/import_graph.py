@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Which package of this tree imports which: `python3 tools/import_graph.py [--modules]`.
+"""Which package of this tree imports which, and any cycle: `python3 tools/import_graph.py
+[--modules]` (exit 1 when there is a cycle).
 
 Read from the source (ast), not by importing it: every `import` and `from ... import` of a
 first-party module counts, at module level or inside a function; those under
@@ -92,14 +93,34 @@ def graph(by_module: bool = False) -> dict[str, dict[str, bool]]:
     return edges
 
 
+def cycles(edges: dict[str, dict[str, bool]]) -> list[list[str]]:
+    """Every import cycle, each once as [a, b, ..., a] starting at its least node (type-only
+    imports count: they couple the packages all the same)."""
+    found: set[tuple[str, ...]] = set()
+
+    def walk(path: list[str]) -> None:
+        for target in sorted(edges.get(path[-1], {})):
+            if target == path[0]:
+                found.add(tuple(path))
+            elif target not in path and target > path[0]:
+                walk([*path, target])
+
+    for start in sorted(edges):
+        walk([start])
+    return [[*cycle, cycle[0]] for cycle in sorted(found)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", action="store_true", help="one node per module")
     args = parser.parse_args(argv)
-    for source, targets in sorted(graph(args.modules).items()):
+    edges = graph(args.modules)
+    for source, targets in sorted(edges.items()):
         shown = [f"{t} (type)" if only else t for t, only in sorted(targets.items())]
         print(f"{source} -> {', '.join(shown) if shown else '(nothing first-party)'}")
-    return 0
+    loops = cycles(edges)
+    print("cycles: " + ("; ".join(" -> ".join(c) for c in loops) if loops else "none"))
+    return 1 if loops else 0
 
 
 if __name__ == "__main__":

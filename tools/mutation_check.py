@@ -65,7 +65,7 @@ MUTANTS = (
            "ttalertd/notify/ratelimit.py",
            "now - HOUR < t <= now + HOUR", "now - HOUR <= t <= now + HOUR",
            ("tests/test_delivery.py", "tests/test_faults_ratelimit.py")),
-    Mutant("notify: HTTP 429 is refused for good", "ttalertd/notifiers/http.py",
+    Mutant("notify: HTTP 429 is refused for good", "ttalertd/notify/http.py",
            "return status == 429 or status >= 500", "return status >= 500",
            ("tests/test_http.py", "tests/test_notify_webhook.py", "tests/test_alertmanager.py")),
     Mutant("notify: condition lines before event lines", "ttalertd/notify/message.py",

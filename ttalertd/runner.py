@@ -12,18 +12,18 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
 import proc
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config
-from ttalertd.notifiers import build_notifiers
+from ttalertd.notifiers import build_notifiers, build_phone_ways
 from ttalertd.notify import delivery
 from ttalertd.notify.message import AlertState
 from ttalertd.phone.desk import PhoneDesk
-from ttalertd.phone.memory import PhoneMemory
 from ttalertd.read.reading import Reading
 from ttalertd.read.source import Source, read
-from ttalertd.rules.alert import Alert
 from ttalertd.rules.evaluate import Verdict, evaluate
 from ttalertd.rules.peers import PeerVerdict, check_peers
 from ttalertd.state.peers import PeerMemory
+from ttalertd.state.phone import PhoneMemory
 from ttalertd.state.store import load_state, save_state
 from ttalertd.state.trace import TraceWriter
 from ttalertd.untrusted import printable
@@ -68,7 +68,9 @@ class Runner:
         """New values apply from the next tick; the remembered state is kept."""
         self.config = config
         self.notifiers = build_notifiers(config, dry_run=self.dry_run, stdout=self.stdout)
-        self.phone.configure(config, dry_run=self.dry_run, stdout=self.stdout)
+        callers, inbox, send = build_phone_ways(config, dry_run=self.dry_run, stdout=self.stdout)
+        self.phone.configure(config, callers=callers, inbox=inbox, send=send,
+                             dry_run=self.dry_run, stdout=self.stdout)
 
     def start(self) -> None:
         """Take the baseline sample; with no state, its logins and boot id are already known."""

@@ -38,6 +38,13 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
+def mask(number: str) -> str:
+    """`+15551234567` -> `+1555...4567`: a phone number as logs and messages may show it."""
+    if len(number) <= 9:
+        return number[:2] + "..." + number[-2:] if len(number) > 4 else "..."
+    return f"{number[:5]}...{number[-4:]}"
+
+
 def config_secrets(source: Any, env: Mapping[str, str] | None = None) -> list[str]:
     """Every secret string of a Config or a parsed YAML document (and of `env`), longest first."""
     found: list[str] = []

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ttalertd.notifiers.console import ConsoleNotifier
 from ttalertd.notifiers.twilio_sms import TwilioSMS
 from ttalertd.notifiers.webhook import Webhook
 from ttalertd.notify.message import Message
 from ttalertd.notify.notifier import DeliveryError, Notifier
+
+if TYPE_CHECKING:
+    from ttalertd.notifiers.twilio_call import TwilioInbox
 
 SMS_MAX_SEGMENTS = 3  # the config's default
 
@@ -20,6 +24,7 @@ __all__ = [
     "TwilioSMS",
     "Webhook",
     "build_notifiers",
+    "build_phone_ways",
     "send_test_message",
     "trial_message",
 ]
@@ -61,6 +66,36 @@ def build_notifiers(config: Any, *, dry_run: bool, stdout: TextIO) -> list[Notif
     if twilio is None and webhook is None and alertmanager is None:
         notifiers.append(ConsoleNotifier(stdout))
     return notifiers
+
+
+
+def build_phone_ways(config: Any, *, dry_run: bool, stdout: TextIO
+                     ) -> tuple[list[Notifier], TwilioInbox | None,
+                                Callable[[str, Message], None] | None]:
+    """The phone's ways (interface.md section 11): a caller per `call` number, and where
+    `commands` is on the inbox of the Twilio number and a way to text a reply. None of them
+    without twilio.from (Twilio lists and calls from a number, not a messaging service)."""
+    twilio = getattr(config, "twilio", None)
+    if twilio is None or twilio.from_ is None:
+        return [], None, None
+    from ttalertd.notifiers.twilio_call import DryRunCall, TwilioCall, TwilioInbox
+    from ttalertd.notifiers.twilio_sms import TwilioAccount
+
+    account = TwilioAccount.from_config(twilio)
+    from_ = twilio.from_
+    callers: list[Notifier]
+    if dry_run:
+        callers = [DryRunCall(number, stdout) for number in twilio.call]
+    else:
+        callers = [TwilioCall(account, number, from_=from_) for number in twilio.call]
+    if not twilio.commands:
+        return callers, None, None
+
+    def send(number: str, message: Message) -> None:
+        TwilioSMS(account.account_sid, account.auth_token, number, from_=from_,
+                  api_url=account.api_url).send(message)
+
+    return callers, TwilioInbox(account, from_), send
 
 
 def trial_message(host: str) -> Message:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ttalertd.notifiers.http import DEFAULT_DEADLINE, display_url, post_json
+from ttalertd.alert import EVENT_KINDS, PEER_KIND, Alert
+from ttalertd.notify.http import DEFAULT_DEADLINE, display_url, post_json
 from ttalertd.notify.message import AlertState, Message
-from ttalertd.rules.alert import EVENT_KINDS, PEER_KIND, Alert
 from ttalertd.untrusted import printable
 
 ALERTNAMES = {

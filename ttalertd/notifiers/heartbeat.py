@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from ttalertd.alert import HEARTBEAT_ALERTNAME
 from ttalertd.config.records import HeartbeatConfig
 from ttalertd.notify.message import AlertState
 from ttalertd.notify.notifier import DeliveryError, redact
@@ -14,7 +15,6 @@ log = logging.getLogger(__name__)
 
 PING_DEADLINE = 10.0  # seconds a ping may take in all: connect, send, answer
 BODY_CAP = 64 * 1024  # a switch answers "OK"; anything longer is not read
-HEARTBEAT_ALERTNAME = "TTAlertHeartbeat"
 
 
 def shown_url(url: str) -> str:
@@ -33,7 +33,7 @@ def shown_url(url: str) -> str:
 def ping(config: HeartbeatConfig, *, failed: bool, deadline: float = PING_DEADLINE) -> bool:
     """One GET of `url`, or of `fail_url` when the tick could not deliver; True when answered
     2xx. A failure is logged, never retried; the URL shows without its path and query."""
-    from ttalertd.notifiers.http import display_url, exchange  # only where a switch is set
+    from ttalertd.notify.http import display_url, exchange  # only where a switch is set
 
     url = config.fail_url if failed and config.fail_url else config.url
     which = "fail_url" if url is config.fail_url else "url"

@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ttalertd.config.secrets import mask
 from ttalertd.notifiers.twilio_sms import DEFAULT_TIMEOUT, TwilioAccount, TwilioError, run_twilio
 from ttalertd.notify.message import Message
-from ttalertd.phone.calls import spoken, twiml
-from ttalertd.phone.numbers import mask
+from ttalertd.notify.speech import spoken, twiml
 
 log = logging.getLogger(__name__)
 

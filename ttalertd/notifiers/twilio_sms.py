@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttalertd.notifiers.http import is_transient_status, parse_retry_after
+from ttalertd.notify.http import is_transient_status, parse_retry_after
 from ttalertd.notify.message import Message
 from ttalertd.notify.notifier import DeliveryError, redact
 from ttalertd.notify.sms import message_sms

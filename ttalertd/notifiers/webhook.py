@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ttalertd.notifiers.http import DEFAULT_DEADLINE, display_url, post_json
+from ttalertd.notify.http import DEFAULT_DEADLINE, display_url, post_json
 from ttalertd.notify.message import Message
 from ttalertd.untrusted import printable
 

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from ttalertd.alert import alert_to_json
 from ttalertd.notify.outbox import Entry, KeptState, Line, Outbox, state_to_json
-from ttalertd.rules.alert import alert_to_json
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

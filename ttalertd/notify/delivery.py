@@ -3,7 +3,7 @@ limit) and Alertmanager states into the outbox; the caller saves it; flush() sen
 
 At least once: everything a tick must deliver is on disk before the first try, so a send cut
 short by SIGKILL is made again after restart, possibly twice, never zero times. A notifier owed
-several messages (an outage) gets them as ONE merged message; see ttalertd.rules.alert.
+several messages (an outage) gets them as ONE merged message; see ttalertd.alert.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ttalertd.alert import Alert, merge_lines
 from ttalertd.notify import ratelimit
 from ttalertd.notify.bound import bound_outbox
 from ttalertd.notify.message import (
@@ -27,7 +28,6 @@ from ttalertd.notify.notifier import DeliveryError, Notifier
 from ttalertd.notify.outbox import Entry, KeptState, Line, Outbox
 from ttalertd.notify.retry import is_due, next_try_tick, retry_ticks
 from ttalertd.notify.sending import send_all
-from ttalertd.rules.alert import Alert, merge_lines
 
 __all__ = ["FlushReport", "Outbox", "enqueue", "flush", "keep", "message_for"]
 

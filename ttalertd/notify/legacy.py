@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ttalertd.alert import Alert, alert_from_json
 from ttalertd.notify.message import AlertState
 from ttalertd.notify.outbox import Entry, KeptState, Line
-from ttalertd.rules.alert import Alert, alert_from_json
 
 
 def message_entry(raw: dict[str, Any], entry: Entry) -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ttalertd.rules.alert import CONDITION_KINDS, Alert
+from ttalertd.alert import CONDITION_KINDS, Alert
 from ttalertd.untrusted import printable
 
 MAX_MESSAGE_CHARS = 1600  # Twilio's limit for one message body

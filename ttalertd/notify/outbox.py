@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ttalertd.alert import Alert, alert_from_json, alert_to_json
 from ttalertd.notify.message import AlertState
-from ttalertd.rules.alert import Alert, alert_from_json, alert_to_json
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from ttalertd.alert import Alert, merge_lines
 from ttalertd.notify.outbox import Line, Outbox
-from ttalertd.rules.alert import Alert, merge_lines
 
 log = logging.getLogger(__name__)
 

@@ -6,19 +6,15 @@ Pure: the phone memory, the firing conditions and the time in; the alerts to spe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
-from ttalertd.phone.memory import Incident, PhoneMemory
-from ttalertd.rules.alert import Alert
+from ttalertd.alert import Alert
+from ttalertd.state.phone import Incident, PhoneMemory
 
 CALL_KINDS = frozenset({"load", "cpu", "memory", "swap", "disk", "peer"})  # never logins, reboots
 MAX_PER_INCIDENT = 3
 MAX_PER_HOUR = 6
 REPEAT_AT_ZERO = 15 * 60.0  # CALL_AFTER 0 calls with the first SMS, then every 15 minutes
-CLOSING = "Reply ack to stop the calls."
-_DETAILS_KINDS = frozenset({"load", "memory", "swap", "disk"})  # their "(...)" is not spoken
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
 
 
 def follow(memory: PhoneMemory, firing: Iterable[Alert], now: float) -> None:
@@ -71,25 +67,3 @@ def record_call(memory: PhoneMemory, spoken: Iterable[Alert], now: float) -> Non
             incident.calls += 1
             incident.last_call = now
     memory.call_times.append(now)
-
-
-def spoken_line(alert: Alert) -> str:
-    """An alert line as a voice reads it: `disk /var: 3% free (1.2 GiB of 40 GiB)` is
-    `disk /var 3 percent free`."""
-    text = alert.text
-    if alert.kind in _DETAILS_KINDS:
-        text = re.sub(r"\s*\([^()]*\)$", "", text)
-    text = text.replace(": ", " ", 1)
-    text = re.sub(r"(\d)%", r"\1 percent", text)
-    return text.strip().rstrip(".")
-
-
-def spoken(host: str, alerts: Iterable[Alert]) -> str:
-    """`web1. disk /var 3 percent free. Reply ack to stop the calls.`"""
-    return ". ".join([host.rstrip("."), *(spoken_line(a) for a in alerts), CLOSING])
-
-
-def twiml(host: str, alerts: Iterable[Alert]) -> str:
-    """Inline TwiML that says the lines twice: `<Response><Say loop="2">...</Say></Response>`."""
-    text = "".join(_ESCAPES.get(c, c) for c in spoken(host, alerts))
-    return f'<Response><Say loop="2">{text}</Say></Response>'

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ttalertd.phone.memory import PhoneMemory
 from ttalertd.phone.sms_text import fit_fields, one_segment
+from ttalertd.state.phone import PhoneMemory
 
 if TYPE_CHECKING:  # annotations only
     from ttalertd.read.reading import Reading
@@ -21,8 +21,8 @@ COMMANDS = ("status", "ack", "mute", "unmute", "?", "commands")
 # Twilio answers these itself (opt-out and help); they are never ours
 TWILIO_KEYWORDS = frozenset({"stop", "start", "unstop", "help", "info", "cancel", "end", "quit",
                              "unsubscribe", "stopall"})
-CONDITION_KINDS = ("load", "cpu", "memory", "swap", "disk", "peer")  # what a bare `mute` holds
-MUTE_KINDS = (*CONDITION_KINDS, "login")
+BARE_MUTE_KINDS = ("load", "cpu", "memory", "swap", "disk", "peer")  # what a bare `mute` holds
+MUTE_KINDS = (*BARE_MUTE_KINDS, "login")
 MAX_MUTE = 7 * 86400.0
 DURATION = re.compile(r"^(\d{1,6})([mhd])$")
 UNIT = {"m": 60, "h": 3600, "d": 86400}
@@ -98,7 +98,7 @@ def _mute(args: tuple[str, ...], memory: PhoneMemory, situation: Situation) -> s
     if not match or seconds <= 0 or seconds > MAX_MUTE:
         return one_segment(f"{host}: mute needs a duration of 7d at most, as in mute 2h or "
                            "mute 45m disk")
-    kinds = args[1:] or CONDITION_KINDS
+    kinds = args[1:] or BARE_MUTE_KINDS
     unknown = [k for k in kinds if k not in MUTE_KINDS]
     if unknown:
         return one_segment(f"{host}: cannot mute {unknown[0]}; kinds: {' '.join(MUTE_KINDS)}")

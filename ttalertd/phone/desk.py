@@ -6,16 +6,15 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config
-from ttalertd.notify.message import Message
 from ttalertd.phone import calls, refusals
 from ttalertd.phone.commands import Situation
-from ttalertd.phone.memory import PhoneMemory
-from ttalertd.rules.alert import Alert
+from ttalertd.state.phone import PhoneMemory
 
 if TYPE_CHECKING:
     from ttalertd.notify.notifier import DeliveryError, Notifier
-    from ttalertd.phone.replies import Replies
+    from ttalertd.phone.replies import Inbox, Replies, Send
     from ttalertd.read.reading import Reading
     from ttalertd.state.memory import Condition
 
@@ -31,31 +30,17 @@ class PhoneDesk:
         self.callers: list[Notifier] = []
         self.call_after = 15.0
 
-    def configure(self, config: Config, *, dry_run: bool, stdout: TextIO) -> None:
-        """Build the inbox reader and the callers the config asks for."""
-        twilio = config.twilio
+    def configure(self, config: Config, *, callers: list[Notifier], inbox: Inbox | None,
+                  send: Send | None, dry_run: bool, stdout: TextIO) -> None:
+        """Take the ways to the phone the wiring built (ttalertd.notifiers.build_phone_ways):
+        replies are read only where there is an inbox and a way to answer."""
         self.call_after = config.call_after
-        self.replies, self.callers = None, []
-        if twilio is None or twilio.from_ is None:
-            return
-        from ttalertd.notifiers.twilio_call import DryRunCall, TwilioCall, TwilioInbox
-        from ttalertd.notifiers.twilio_sms import TwilioAccount, TwilioSMS
-
-        account = TwilioAccount.from_config(twilio)
-        from_ = twilio.from_
-        if dry_run:
-            self.callers = [DryRunCall(number, stdout) for number in twilio.call]
-        else:
-            self.callers = [TwilioCall(account, number, from_=from_) for number in twilio.call]
-        if twilio.commands:
+        self.callers = list(callers)
+        self.replies = None
+        if inbox is not None and send is not None and config.twilio is not None:
             from ttalertd.phone.replies import Replies
 
-            def send(number: str, message: Message) -> None:
-                TwilioSMS(account.account_sid, account.auth_token, number, from_=from_,
-                          api_url=account.api_url).send(message)
-
-            inbox = TwilioInbox(account, from_)
-            self.replies = Replies(inbox, twilio.to, send, dry_run=dry_run, stdout=stdout)
+            self.replies = Replies(inbox, config.twilio.to, send, dry_run=dry_run, stdout=stdout)
 
     def before_rules(self, host: str, reading: Reading, conditions: dict[str, Condition],
                      peers: Iterable[Alert] = (), *, now: float, started: float

@@ -6,10 +6,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from ttalertd.alert import Alert
+from ttalertd.config.secrets import mask
 from ttalertd.notify.notifier import DeliveryError
-from ttalertd.phone.memory import PhoneMemory, Refusal
-from ttalertd.phone.numbers import mask
-from ttalertd.rules.alert import Alert
+from ttalertd.state.phone import PhoneMemory, Refusal
 
 CHANNELS = {"sms": "sms", "call": "call"}  # outbox key prefix -> what the line calls it
 

@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol, TextIO
 
+from ttalertd.config.secrets import mask
 from ttalertd.notify.message import Message
 from ttalertd.notify.notifier import DeliveryError
 from ttalertd.phone.commands import Situation, act, parse
-from ttalertd.phone.memory import HOUR, PhoneMemory
-from ttalertd.phone.numbers import mask
 from ttalertd.phone.sms_text import gsm7
+from ttalertd.state.phone import HOUR, PhoneMemory
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
+from ttalertd.alert import HEARTBEAT_ALERTNAME
 from ttalertd.config.records import AlertmanagerConfig
-from ttalertd.notifiers.heartbeat import HEARTBEAT_ALERTNAME
-from ttalertd.notifiers.http import display_url, exchange
+from ttalertd.notify.http import display_url, exchange
 from ttalertd.notify.notifier import DeliveryError
 from ttalertd.read.reading import PeerHeartbeat
 

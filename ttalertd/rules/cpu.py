@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config
 from ttalertd.read.reading import Reading
-from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, below
 from ttalertd.state.memory import AlertMemory, Condition
 from ttalertd.untrusted import printable

@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ttalertd.alert import Alert, alert_from_json, alert_to_json, merge_lines
 from ttalertd.config.records import Config
 from ttalertd.read.reading import Reading
-from ttalertd.rules.alert import Alert, alert_from_json, alert_to_json, merge_lines
 from ttalertd.rules.condition import Change
 from ttalertd.rules.cpu import check_cpu
 from ttalertd.rules.load import check_load

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config
-from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, advance, below
 from ttalertd.state.memory import AlertMemory
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config
-from ttalertd.rules.alert import Alert
 from ttalertd.state.memory import AlertMemory, SessionKey
 from ttalertd.untrusted import printable
 

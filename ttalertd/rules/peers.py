@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ttalertd.alert import PEER_KIND, Alert
 from ttalertd.config.records import Config
 from ttalertd.read.reading import PeerHeartbeat
-from ttalertd.rules.alert import PEER_KIND, Alert
 from ttalertd.state.peers import Peer, PeerMemory
 
 LocalTime = Callable[[float], time.struct_time]

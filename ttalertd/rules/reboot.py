@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from ttalertd.alert import Alert
 from ttalertd.read.reading import Reading
-from ttalertd.rules.alert import Alert
 from ttalertd.state.memory import AlertMemory
 
 

@@ -3,9 +3,9 @@ ratio."""
 
 from __future__ import annotations
 
+from ttalertd.alert import Alert
 from ttalertd.config.records import Config
 from ttalertd.read.reading import Reading
-from ttalertd.rules.alert import Alert
 from ttalertd.rules.condition import Change, above, advance, below, percent, size
 from ttalertd.state.memory import AlertMemory
 from ttalertd.untrusted import printable

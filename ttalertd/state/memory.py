@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ttalertd.rules.alert import alert_from_json
+from ttalertd.alert import alert_from_json
 
 SessionKey = tuple[str, str, str]  # (user, line, host): a session's identity
 

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttalertd.phone.memory import check_phone_part
-from ttalertd.rules.alert import CONDITION_KINDS
+from ttalertd.alert import CONDITION_KINDS
 from ttalertd.state.memory import AlertMemory, check_held
 from ttalertd.state.peers import peers_part
+from ttalertd.state.phone import check_phone_part
 from ttalertd.state.salvage import log_kept_messages
 
 log = logging.getLogger(__name__)

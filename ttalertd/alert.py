@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 CONDITION_KINDS = ("load", "cpu", "memory", "swap", "disk")
 EVENT_KINDS = ("login", "logout", "reboot", "notifier")  # notifier: a refusal told elsewhere
 PEER_KIND = "peer"  # a silent peer: a condition of another host, told as an event line
+HEARTBEAT_ALERTNAME = "TTAlertHeartbeat"  # posted by each host, read back by its peers
 
 
 @dataclass(slots=True, frozen=True)

@@ -75,3 +75,30 @@ def test_the_rules_import_records_not_readers_loaders_or_the_state_file():
                       "ttalertd.state.store", "ttalertd.notify.http", "proc.fs"):
         assert machinery not in reached
     assert {name for name in reached if name.startswith("ttalertd.notify")} == set()
+
+
+def _loaded_by(argv: list[str], tmp_path) -> list[str]:
+    """The ttalertd modules a command loads in a fresh interpreter, this checkout's."""
+    code = ("import sys\nfrom ttalertd.cli import main\n"
+            f"main({argv!r})\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('ttalertd.'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=cli_env(), cwd=tmp_path, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1].split()
+
+
+def test_snapshot_loads_no_backtest_rules_or_notify_machinery(tmp_path):
+    scenario = f"{REPO}/fixtures/idle-host"
+    loaded = _loaded_by(["snapshot", "--replay", scenario, "--state", str(tmp_path / "s")],
+                        tmp_path)
+    assert "ttalertd.read.source" in loaded  # it did read the scenario
+    heavy = ("ttalertd.backtest.command", "ttalertd.rules", "ttalertd.notify", "ttalertd.notifiers")
+    assert [m for m in loaded if m.startswith(heavy)] == []
+
+
+def test_the_backtest_command_does_load_its_machinery(tmp_path):
+    # the check above can fail: the same reading sees what backtest loads
+    scenario = f"{REPO}/fixtures/idle-host"
+    loaded = _loaded_by(["backtest", "--replay", scenario], tmp_path)
+    assert "ttalertd.backtest.command" in loaded and "ttalertd.rules.evaluate" in loaded

@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("dir", metavar="DIR")
     rec.add_argument("--samples", type=int, default=2, metavar="N")
     rec.add_argument("--interval", type=float, default=2.0, metavar="S")
-    from ttalertd.backtest.command import add_parser
+    from ttalertd.backtest.options import add_parser
 
     add_parser(subs)
     for name, text in (("check-config", "validate the config"),

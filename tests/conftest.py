@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -34,6 +35,31 @@ def _isolated_from_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith(("TTALERTD_", "TWILIO_")):
             monkeypatch.delenv(key)
     monkeypatch.setenv("TTALERTD_SYSTEM_CONFIG", "")
+
+
+@pytest.fixture
+def utc():
+    """The local time is UTC for the test (HH:MM in lines, quiet hours), then as it was."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+@pytest.fixture
+def twilio(request):
+    """A Twilio stand-in knowing SID/TOKEN; the requests it saw go to the test's report."""
+    from phone_support import SID, TOKEN  # only the phone tests use it
+    from twilio_standin import TwilioStandin
+
+    with TwilioStandin(credentials={SID: TOKEN}) as server:
+        yield server
+    request.node.user_properties.append(("twilio_requests", dict(server.requests)))
 
 
 @pytest.fixture

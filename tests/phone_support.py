@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Callable
+from typing import Any
 
 from incident_kit import BTIME, Proc, Sample, base, loadavg, statvfs, write_sample  # pythonpath
 
@@ -109,3 +111,14 @@ class PhoneRun:
         self.runner.save()
         self.host.restart()
         self.runner = self._start()
+
+
+def phone_maker(directory: Any, api_url: str, *, step: float, **defaults: Any
+                ) -> Callable[..., PhoneRun]:
+    """make(step=, **config) -> a PhoneRun over a fresh host in `directory` (`step` seconds
+    between samples), its config `defaults` with `config` on top."""
+    def make(*, step: float = step, **config: Any) -> PhoneRun:
+        host = Host(str(directory / "host"), step=step)
+        path = write_config(str(directory / "config.yml"), api_url, **{**defaults, **config})
+        return PhoneRun(host, path, str(directory / "memory.json"))
+    return make

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import time
 
 import pytest
 
@@ -40,12 +39,8 @@ class Recorder:
 
 
 @pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _utc(utc):
+    """Every test here reads HH:MM in UTC (conftest's utc)."""
 
 
 def load(n: int) -> Alert:

@@ -21,17 +21,22 @@ def test_the_graph_sees_an_import_where_there_is_one():
     assert "proc" in graph()["ttalertd (wiring)"] and "proc" in graph()["ttalertd.read"]
 
 
+def _ttalertd_modules_after(code: str, cwd: str) -> list[str]:
+    """The ttalertd modules loaded once `code` ran in a fresh interpreter, this checkout's."""
+    code += ("\nimport sys\n"
+             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'ttalertd')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=cli_env(), cwd=cwd, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1].split()
+
+
 def test_reading_the_system_with_proc_loads_no_ttalertd_module():
-    code = ("import sys, proc\n"
+    code = ("import proc\n"
             "fs = proc.ProcFS('/')\n"
             "a = fs.snapshot(); b = fs.snapshot()\n"
-            "proc.top_processes(a, b, n=3, fs=fs); fs.sessions(); fs.disks(); fs.meminfo()\n"
-            "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'ttalertd')\n"
-            "print(loaded)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=cli_env(), cwd=REPO, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "[]\n"
+            "proc.top_processes(a, b, n=3, fs=fs); fs.sessions(); fs.disks(); fs.meminfo()\n")
+    assert _ttalertd_modules_after(code, REPO) == []
 
 
 def test_no_package_and_no_module_is_part_of_an_import_cycle():
@@ -78,14 +83,8 @@ def test_the_rules_import_records_not_readers_loaders_or_the_state_file():
 
 
 def _loaded_by(argv: list[str], tmp_path) -> list[str]:
-    """The ttalertd modules a command loads in a fresh interpreter, this checkout's."""
-    code = ("import sys\nfrom ttalertd.cli import main\n"
-            f"main({argv!r})\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith('ttalertd.'))))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=cli_env(), cwd=tmp_path, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()[-1].split()
+    """The ttalertd modules a command loads."""
+    return _ttalertd_modules_after(f"from ttalertd.cli import main\nmain({argv!r})", str(tmp_path))
 
 
 def test_snapshot_loads_no_backtest_rules_or_notify_machinery(tmp_path):

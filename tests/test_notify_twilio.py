@@ -197,6 +197,13 @@ def test_a_hang_past_the_deadline_is_transient_and_its_child_is_killed(standin):
     assert _our_children() == before  # killed and reaped
 
 
+def _wait_for_an_attempt(standin) -> None:
+    """Until a request reached the stand-in (60 s at most; the test's asserts then say why)."""
+    deadline = time.monotonic() + 60
+    while standin.attempts == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 class _Stop(BaseException):
     pass
 
@@ -206,9 +213,7 @@ def test_a_stop_signal_mid_wait_kills_the_child(standin):
     before = _our_children()
 
     def stop_once_sent() -> None:
-        deadline = time.monotonic() + 60
-        while standin.attempts == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_for_an_attempt(standin)
         os.kill(os.getpid(), signal.SIGUSR1)
 
     def raise_stop(signum, frame):
@@ -276,9 +281,7 @@ def test_operations_from_two_threads_never_run_two_children_at_once(standin):
 
     first = threading.Thread(target=operate)
     first.start()
-    deadline = time.monotonic() + 60
-    while standin.attempts == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    _wait_for_an_attempt(standin)
     second = threading.Thread(target=operate)
     second.start()
     seen = set()
@@ -307,9 +310,7 @@ def test_the_token_is_in_neither_the_childs_argv_nor_its_environment(standin, mo
 
     sender = threading.Thread(target=operate)
     sender.start()
-    deadline = time.monotonic() + 60
-    while standin.attempts == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    _wait_for_an_attempt(standin)
     (child,) = _twilio_children()
     with open(f"/proc/{child}/cmdline", "rb") as f:
         argv = f.read()

@@ -14,10 +14,9 @@ from phone_support import (
     OTHER_OWNER,
     OWNER,
     SID,
-    TOKEN,
     TWILIO_NUMBER,
     Host,
-    PhoneRun,
+    phone_maker,
     write_config,
 )
 from twilio_standin import Fault, TwilioStandin
@@ -30,21 +29,9 @@ DISK_LINE = "disk /var: 3% free (1.2 GiB of 40 GiB)"
 
 
 @pytest.fixture
-def twilio(request):
-    with TwilioStandin(credentials={SID: TOKEN}) as server:
-        yield server
-    request.node.user_properties.append(("twilio_requests", dict(server.requests)))
-
-
-@pytest.fixture
 def phone(tmp_path, twilio):
-    def make(*, step: float = 300.0, **config) -> PhoneRun:
-        host = Host(str(tmp_path / "host"), step=step)
-        config.setdefault("call", [OWNER])
-        config.setdefault("commands", False)  # no message list to read each tick: lean
-        path = write_config(str(tmp_path / "config.yml"), twilio.url, **config)
-        return PhoneRun(host, path, str(tmp_path / "memory.json"))
-    return make
+    # commands off: no message list to read each tick, lean
+    return phone_maker(tmp_path, twilio.url, step=300.0, call=[OWNER], commands=False)
 
 
 def text(twilio: TwilioStandin, body: str, sent: float) -> None:

@@ -15,10 +15,10 @@ from phone_support import (
     OWNER,
     SID,
     STRANGER,
-    TOKEN,
     TWILIO_NUMBER,
     Host,
     PhoneRun,
+    phone_maker,
     write_config,
 )
 from twilio_standin import TwilioStandin
@@ -35,20 +35,9 @@ READING = Reading(time=T0, uptime=960.0, load=proc.LoadAvg(0.42, 0.38, 0.3, "0.4
 
 
 @pytest.fixture
-def twilio(request):
-    with TwilioStandin(credentials={SID: TOKEN}) as server:
-        yield server
-    request.node.user_properties.append(("twilio_requests", dict(server.requests)))
-
-
-@pytest.fixture
 def phone(tmp_path, twilio):
     """make(**config) -> a PhoneRun over a fresh host (60 s between samples)."""
-    def make(*, step: float = 60.0, **config) -> PhoneRun:
-        host = Host(str(tmp_path / "host"), step=step)
-        path = write_config(str(tmp_path / "config.yml"), twilio.url, **config)
-        return PhoneRun(host, path, str(tmp_path / "memory.json"))
-    return make
+    return phone_maker(tmp_path, twilio.url, step=60.0)
 
 
 def text(twilio: TwilioStandin, sender: str, body: str, sent: float) -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
-
 import pytest
 from rules_support import Run, Tick, config, row, session
 
@@ -63,19 +60,6 @@ def test_trusted_logins_and_logouts_are_not_told(rule, user, host, trusted):
     expected = ([], []) if trusted else ([f"{user} logged on pts/3{where}"],
                                          [f"{user} logged off pts/3"])
     assert (on, off) == expected
-
-
-@pytest.fixture
-def utc():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def test_a_new_boot_id_is_told_once_with_the_boot_time_from_btime(utc):

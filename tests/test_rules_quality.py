@@ -3,26 +3,9 @@ at a reboot, and the reboot line's downtime and shutdown."""
 
 from __future__ import annotations
 
-import os
-import time
-
-import pytest
 from rules_support import Run, Tick, config, row
 
 from ttalertd.state.memory import AlertMemory
-
-
-@pytest.fixture
-def utc():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def ids(*rows_: tuple[int, int, str]) -> dict[int, tuple[int, str]]:
